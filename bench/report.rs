@@ -1,0 +1,333 @@
+//! The final report: Markdown tables, ready to paste into the README.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::baseline::INDEX_MAP;
+use crate::data::{RegisterFile, Samples};
+use crate::http::PhaseResult;
+use crate::procs::Timed;
+use crate::Config;
+
+/// Where the figures were measured.
+pub struct Machine {
+    pub date: String,
+    pub cpus: usize,
+    pub model: String,
+    pub mem_kib: Option<u64>,
+}
+
+impl Machine {
+    pub fn measure() -> Machine {
+        let date = std::process::Command::new("date")
+            .arg("-u")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let cpus = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0);
+        let model = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|t| {
+                t.lines().find_map(|l| {
+                    l.strip_prefix("model name")
+                        .and_then(|r| r.split_once(':'))
+                        .map(|(_, v)| v.trim().to_string())
+                })
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        let mem_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
+            t.lines().find_map(|l| {
+                l.strip_prefix("MemTotal:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+                    .and_then(|v| v.parse().ok())
+            })
+        });
+        Machine {
+            date,
+            cpus,
+            model,
+            mem_kib,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "{} CPUs (nproc), {}, {} RAM",
+            self.cpus,
+            self.model,
+            self.mem_kib
+                .map(|k| format!("{:.1} GiB", k as f64 / 1024.0 / 1024.0))
+                .unwrap_or_else(|| "unknown".into())
+        )
+    }
+}
+
+pub struct HttpRun {
+    pub startup: Duration,
+    pub idle_rss_kib: Option<u64>,
+    pub peak_kib: Option<u64>,
+    pub healthz: PhaseResult,
+    pub lookup: PhaseResult,
+    pub search: PhaseResult,
+    pub search_mean_results: f64,
+    pub clean_stop: bool,
+}
+
+pub struct StoreRun {
+    pub store: &'static str,
+    pub baseline_name: &'static str,
+    pub import: Timed,
+    pub baseline: Timed,
+    pub xaso_disk_bytes: Option<u64>,
+    pub baseline_disk_bytes: Option<u64>,
+    pub http: HttpRun,
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map(|k| format!("{} MiB", thousands((k + 512) / 1024)))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn mb(bytes: Option<u64>) -> String {
+    bytes
+        .map(|b| format!("{} MB", thousands((b + 500_000) / 1_000_000)))
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v < 10.0 => format!("{v:.2}"),
+        Some(v) => format!("{v:.1}"),
+        None => "n/a".into(),
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "✅ met"
+    } else {
+        "❌ not met"
+    }
+}
+
+pub fn markdown(
+    cfg: &Config,
+    m: &Machine,
+    register: &RegisterFile,
+    samples: &Samples,
+    runs: &[StoreRun],
+    failures: &[String],
+    gnu_time: bool,
+) -> String {
+    let mut s = String::new();
+    let n = thousands(register.rows);
+    let _ = writeln!(s, "### Benchmark: {n} persons\n");
+    let _ = writeln!(s, "- Date: {} (`date -u`)", m.date);
+    let _ = writeln!(
+        s,
+        "- Machine: {}; load generator and databases on the same machine",
+        m.describe()
+    );
+    let _ = writeln!(
+        s,
+        "- Data: {n} synthetic persons (`xaso-demo`, seed {}), register CSV of {} columns, {}",
+        cfg.seed,
+        register.columns,
+        mb(Some(register.bytes))
+    );
+    let _ = writeln!(
+        s,
+        "- Load: `cargo run --release -p xaso-bench`; {} keep-alive HTTP/1.1 connections, closed loop, {} s per phase after 1 s of warm-up",
+        cfg.connections, cfg.seconds
+    );
+    let _ = writeln!(
+        s,
+        "- Lookups: random personal IDs from the file, {:.0}% unknown (404); searches: {} names from the file typed without tones, {:.0}% followed by the birth year",
+        100.0 * samples.lookup_unknown as f64 / samples.lookup_paths.len().max(1) as f64,
+        thousands(samples.search_paths.len() as u64),
+        100.0 * samples.search_with_year as f64 / samples.search_paths.len().max(1) as f64
+    );
+    let _ = writeln!(s);
+    for f in failures {
+        let _ = writeln!(
+            s,
+            "**Run failed, no figures:** {}\n",
+            f.lines().next().unwrap_or("")
+        );
+    }
+
+    // Import.
+    let _ = writeln!(s, "#### Import of the CSV\n");
+    let _ = writeln!(
+        s,
+        "| Store | `xaso import registry` | Database's own bulk load | Its time | Ratio | xaso importer peak RSS | Bulk loader peak RSS | Size on disk (xaso / bulk) |"
+    );
+    let _ = writeln!(s, "|---|---:|---|---:|---:|---:|---:|---:|");
+    for r in runs {
+        let t = r.import.wall.as_secs_f64();
+        let b = r.baseline.wall.as_secs_f64();
+        let _ = writeln!(
+            s,
+            "| {} | {:.1} s ({} persons/s) | {} | {:.1} s | {:.2}× | {} | {} | {} / {} |",
+            r.store,
+            t,
+            thousands((register.rows as f64 / t.max(1e-9)) as u64),
+            r.baseline_name,
+            b,
+            t / b.max(1e-9),
+            mib(r.import.peak_rss_kib),
+            mib(r.baseline.peak_rss_kib),
+            mb(r.xaso_disk_bytes),
+            mb(r.baseline_disk_bytes),
+        );
+    }
+    let _ = writeln!(s);
+
+    // HTTP.
+    let _ = writeln!(s, "#### HTTP\n");
+    let _ = writeln!(
+        s,
+        "| Store | Request | Requests | Throughput | p50 | p99 | max | Answers |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
+    for r in runs {
+        let h = &r.http;
+        for (label, p) in [
+            ("`GET /healthz`", &h.healthz),
+            ("`GET /api/v1/persons/{id}`", &h.lookup),
+            ("`GET /api/v1/persons?q=…` (name)", &h.search),
+        ] {
+            let mut answers = format!("{} 2xx", thousands(p.status_2xx));
+            if p.status_404 > 0 {
+                let _ = write!(answers, ", {} 404", thousands(p.status_404));
+            }
+            if p.status_other > 0 {
+                let _ = write!(answers, ", **{} other**", thousands(p.status_other));
+            }
+            if p.failures > 0 {
+                let _ = write!(answers, ", **{} failed**", thousands(p.failures));
+            }
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} req/s | {} ms | {} ms | {} ms | {} |",
+                r.store,
+                label,
+                thousands(p.completed()),
+                thousands(p.throughput().round() as u64),
+                ms(p.percentile_ms(50.0)),
+                ms(p.percentile_ms(99.0)),
+                ms(p.max_ms()),
+                answers
+            );
+        }
+    }
+    let _ = writeln!(s);
+
+    // Targets.
+    let _ = write!(s, "#### Targets\n\n| Target |");
+    for r in runs {
+        let _ = write!(s, " {} |", r.store);
+    }
+    let _ = write!(s, "\n|---|");
+    for _ in runs {
+        let _ = write!(s, "---|");
+    }
+    let _ = writeln!(s);
+    let row = |s: &mut String, name: &str, f: &dyn Fn(&StoreRun) -> String| {
+        let _ = write!(s, "| {name} |");
+        for r in runs {
+            let _ = write!(s, " {} |", f(r));
+        }
+        let _ = writeln!(s);
+    };
+    row(
+        &mut s,
+        "Import within 2× of the database's own bulk load",
+        &|r| {
+            let ratio = r.import.wall.as_secs_f64() / r.baseline.wall.as_secs_f64().max(1e-9);
+            format!("{ratio:.2}× {}", verdict(ratio <= 2.0))
+        },
+    );
+    row(&mut s, "Lookup by personal ID: p99 ≤ 5 ms", &|r| {
+        let p = r.http.lookup.percentile_ms(99.0);
+        format!("{} ms {}", ms(p), verdict(p.is_some_and(|v| v <= 5.0)))
+    });
+    row(&mut s, "Lookup throughput ≥ ½ of `/healthz`", &|r| {
+        let ratio = r.http.lookup.throughput() / r.http.healthz.throughput().max(1e-9);
+        format!(
+            "{} / {} req/s = {ratio:.2} {}",
+            thousands(r.http.lookup.throughput().round() as u64),
+            thousands(r.http.healthz.throughput().round() as u64),
+            verdict(ratio >= 0.5)
+        )
+    });
+    row(&mut s, "Name search: p99 ≤ 50 ms", &|r| {
+        let p = r.http.search.percentile_ms(99.0);
+        format!("{} ms {}", ms(p), verdict(p.is_some_and(|v| v <= 50.0)))
+    });
+    row(&mut s, "Server peak memory (VmHWM; no target)", &|r| {
+        format!(
+            "{} (idle after start: {} RSS)",
+            mib(r.http.peak_kib),
+            mib(r.http.idle_rss_kib)
+        )
+    });
+    let _ = writeln!(s);
+
+    // Notes.
+    let _ = writeln!(s, "Notes:\n");
+    let _ = writeln!(
+        s,
+        "- The bulk loads fill a table of the file's {} text columns that has, before the load, the indexes of xaso's `persons` table mirrored on the file's columns: {}. SQLite on both sides: WAL, `synchronous=NORMAL`, 256 MiB cache, `temp_store=MEMORY`. Both sides start from an empty schema; times are wall-clock to process exit.",
+        register.columns,
+        INDEX_MAP
+            .iter()
+            .map(|(x, b)| format!("{x} ↔ {b}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let _ = writeln!(
+        s,
+        "- Importer peak RSS: {}. Server peak memory: `VmHWM` of the `xaso serve` process from `/proc/PID/status` after all phases.",
+        if gnu_time {
+            "`/usr/bin/time -v` (maximum resident set size)"
+        } else {
+            "`VmHWM` sampled from `/proc/PID/status` every 5 ms"
+        }
+    );
+    let _ = writeln!(
+        s,
+        "- Every lookup and search writes an audit record; the audited requests are part of what is measured."
+    );
+    for r in runs {
+        let _ = writeln!(
+            s,
+            "- {}: server ready {:.1} s after start; sampled name searches found {:.1} persons on average{}.",
+            r.store,
+            r.http.startup.as_secs_f64(),
+            r.http.search_mean_results,
+            if r.http.clean_stop {
+                ""
+            } else {
+                "; the server did not exit cleanly on SIGTERM"
+            }
+        );
+    }
+    s
+}

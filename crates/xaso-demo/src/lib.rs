@@ -1,0 +1,170 @@
+//! A deterministic synthetic commune for demos, tests and benchmarks: villages, households,
+//! persons with personal IDs built by the rules, residence events, and the sector lists that
+//! offices keep about the same people, typed with the mistakes people make.
+//!
+//! The same options always give the same commune, on every machine: the generator uses its own
+//! PRNG and never iterates a hash map.
+
+mod generate;
+mod names;
+mod rng;
+mod sector;
+mod typos;
+
+use std::io::Write;
+
+use time::Date;
+use xaso_domain::ethnic::ethnic_by_code;
+use xaso_domain::register::{Household, Person, PersonRef, ResidenceEvent};
+
+pub use sector::{SectorList, ERROR_KINDS, SECTOR_KINDS, TRUTH_HEADERS};
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoOptions {
+    /// Number of persons in the register (residents, the deceased kept in it, people who
+    /// moved away, temporary residents).
+    pub residents: usize,
+    pub seed: u64,
+    /// The commune (new structure); default "16309", Xã Thắng Lợi, Thanh Hóa.
+    pub commune_code: String,
+    /// Reference date for ages and events; default 2026-11-01.
+    pub today: Date,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            residents: 30_000,
+            seed: 1,
+            commune_code: "16309".to_string(),
+            today: time::macros::date!(2026 - 11 - 01),
+        }
+    }
+}
+
+/// A generated commune.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoCommune {
+    pub commune_code: String,
+    pub commune_name: String,
+    pub villages: Vec<String>,
+    pub households: Vec<Household>,
+    pub persons: Vec<Person>,
+    pub events: Vec<ResidenceEvent>,
+    /// The reference date it was generated for.
+    pub today: Date,
+}
+
+/// Generates the commune. Deterministic: the same options give the same commune.
+pub fn generate(opts: &DemoOptions) -> DemoCommune {
+    generate::generate(opts)
+}
+
+/// Writes one CSV per sector list into `dir` (which must exist), each with a ground-truth file
+/// `<kind>.truth.csv` (`row,true_personal_id,errors`) beside it.
+pub fn write_sector_lists(
+    commune: &DemoCommune,
+    dir: &std::path::Path,
+    seed: u64,
+) -> std::io::Result<Vec<SectorList>> {
+    sector::write_sector_lists(commune, dir, seed)
+}
+
+/// Columns of the register CSV (the import format), in order.
+pub const REGISTER_HEADERS: &[&str] = &[
+    "Số định danh cá nhân",
+    "Số CMND",
+    "Họ và tên",
+    "Tên gọi khác",
+    "Ngày sinh",
+    "Giới tính",
+    "Nơi đăng ký khai sinh",
+    "Quê quán",
+    "Dân tộc",
+    "Tôn giáo",
+    "Quốc tịch",
+    "Nhóm máu",
+    "Nơi thường trú",
+    "Mã xã thường trú",
+    "Nơi tạm trú",
+    "Nơi ở hiện tại",
+    "Số định danh cha",
+    "Họ tên cha",
+    "Số định danh mẹ",
+    "Họ tên mẹ",
+    "Số định danh vợ/chồng",
+    "Họ tên vợ/chồng",
+    "Ngày mất",
+    "Số hộ",
+    "Quan hệ với chủ hộ",
+];
+
+/// Writes the register in the import format: a header row of [`REGISTER_HEADERS`], then one row
+/// per person.
+pub fn write_register_csv(commune: &DemoCommune, w: impl Write) -> csv::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(REGISTER_HEADERS)?;
+    for p in &commune.persons {
+        out.write_record(register_record(p))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One person as a row of the register CSV, in the order of [`REGISTER_HEADERS`]: dates
+/// dd/mm/yyyy (mm/yyyy or yyyy when partial), sex "Nam"/"Nữ", ethnicity by name, nationality
+/// "Việt Nam" for VN, addresses as their detail (the permanent one's commune in its own column).
+pub fn register_record(p: &Person) -> Vec<String> {
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let id = |r: &PersonRef| {
+        r.personal_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let name = |r: &PersonRef| opt(&r.full_name);
+    let ethnic = p
+        .ethnicity
+        .as_deref()
+        .map(|c| ethnic_by_code(c).map_or(c.to_string(), |e| e.name.clone()))
+        .unwrap_or_default();
+    let nationality = p
+        .nationality
+        .as_deref()
+        .map(|n| if n == "VN" { "Việt Nam" } else { n }.to_string())
+        .unwrap_or_default();
+    vec![
+        p.personal_id.to_string(),
+        p.old_cmnd
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        p.full_name.clone(),
+        opt(&p.other_name),
+        p.date_of_birth.map(|d| d.to_vi()).unwrap_or_default(),
+        p.sex.map(|s| s.label_vi().to_string()).unwrap_or_default(),
+        opt(&p.birth_registration_place),
+        opt(&p.home_town),
+        ethnic,
+        opt(&p.religion),
+        nationality,
+        opt(&p.blood_type),
+        opt(&p.permanent_address.detail),
+        opt(&p.permanent_address.commune_code),
+        opt(&p.temporary_address.detail),
+        opt(&p.current_address.detail),
+        id(&p.father),
+        name(&p.father),
+        id(&p.mother),
+        name(&p.mother),
+        id(&p.spouse),
+        name(&p.spouse),
+        p.death_date.map(|d| d.to_vi()).unwrap_or_default(),
+        opt(&p.household_id),
+        opt(&p.relation_to_head),
+    ]
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,420 @@
+//! Vietnamese personal names: what to store, and the keys to compare them by.
+//!
+//! Three problems make a byte comparison useless: Unicode has two encodings of every accented
+//! letter (NFC/NFD); the tone mark of "oa", "oe", "uy" is written on either vowel ("Hoà"/"Hòa",
+//! "Thuý"/"Thúy"); and Đ is often typed as the look-alike Ð (U+00D0) or as plain D. [`key`]
+//! solves the first two while keeping tones and đ significant; [`stripped_key`] drops every
+//! diacritic for tolerant search.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Invisible characters that copy-paste from web pages and office documents leaves inside
+/// names; they would make two equal-looking names differ.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+/// The form to store: NFC, trimmed, whitespace runs collapsed to one space, Ð/ð (Icelandic eth,
+/// never meant in Vietnamese input) replaced by Đ/đ, invisible characters removed. Case and
+/// letters are kept as typed.
+pub fn normalize(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .filter(|&c| !is_invisible(c))
+        .map(|c| match c {
+            '\u{00D0}' => '\u{0110}',
+            '\u{00F0}' => '\u{0111}',
+            c => c,
+        })
+        .nfc()
+        .collect();
+    let mut out = String::with_capacity(mapped.len());
+    for word in mapped.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The five tone marks, as combining characters.
+const TONE_MARKS: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+/// The marks that make letters of their own (â ê ô, ă, ơ ư); they never move.
+const LETTER_MARKS: [char; 3] = ['\u{302}', '\u{306}', '\u{31B}'];
+
+/// Comparison key: [`normalize`], lowercase, every syllable's tone mark on one fixed vowel,
+/// NFC. Tones and đ stay significant; "Hoà", "Hòa" and "HOÀ" share a key.
+pub fn key(s: &str) -> String {
+    // Lowercasing can leave non-NFC sequences (e.g. U+0130), so recompose before reading marks.
+    let lower: String = normalize(s).to_lowercase().nfc().collect();
+    let mut out = String::with_capacity(lower.len());
+    let mut word = String::new();
+    for c in lower.chars() {
+        if c.is_alphabetic() || is_combining_mark(c) {
+            word.push(c);
+        } else {
+            out.push_str(&place_tone(&word));
+            word.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(&place_tone(&word));
+    out.nfc().collect()
+}
+
+/// One letter of a word in NFD: its base and the non-tone marks on it.
+struct Letter {
+    base: char,
+    marks: Vec<char>,
+}
+
+impl Letter {
+    fn is_vowel(&self) -> bool {
+        matches!(self.base, 'a' | 'e' | 'i' | 'o' | 'u' | 'y') && self.marks.len() <= 1
+    }
+    fn is_plain(&self, base: char) -> bool {
+        self.base == base && self.marks.is_empty()
+    }
+}
+
+/// Moves the tone mark of one lowercase syllable to its canonical vowel: the main vowel of the
+/// rhyme (the Ministry of Education rule): a vowel with its own mark (â ê ô ă ơ ư; the second
+/// of "ươ") if any; otherwise the last vowel before a final consonant; otherwise the middle of
+/// three vowels; of two, the second after the glides o/u ("hoà", "khoẻ", "thuý") and the first
+/// elsewhere ("hài", "múa"). "qu" and "gi" before a vowel are consonants ("quý", "giữa").
+/// Anything that is not one plausible syllable with exactly one tone mark is left as it is.
+fn place_tone(word: &str) -> String {
+    if word.is_empty() {
+        return String::new();
+    }
+    let mut letters: Vec<Letter> = Vec::new();
+    let mut tone = None;
+    let mut tones = 0;
+    for c in word.nfd() {
+        if TONE_MARKS.contains(&c) {
+            tones += 1;
+            tone = Some(c);
+        } else if is_combining_mark(c) {
+            match letters.last_mut() {
+                Some(l) if LETTER_MARKS.contains(&c) => l.marks.push(c),
+                _ => return word.to_owned(),
+            }
+        } else {
+            letters.push(Letter {
+                base: c,
+                marks: Vec::new(),
+            });
+        }
+    }
+    let (Some(tone), 1) = (tone, tones) else {
+        return word.to_owned();
+    };
+    let Some(target) = tone_target(&letters) else {
+        return word.to_owned();
+    };
+    let mut out = String::with_capacity(word.len() + 2);
+    for (i, l) in letters.iter().enumerate() {
+        out.push(l.base);
+        out.extend(l.marks.iter());
+        if i == target {
+            out.push(tone);
+        }
+    }
+    out.nfc().collect()
+}
+
+/// Index of the letter that carries the tone, or `None` when the word is not one syllable.
+fn tone_target(letters: &[Letter]) -> Option<usize> {
+    let n = letters.len();
+    let mut start = letters.iter().position(Letter::is_vowel)?;
+    let next_is_vowel = |i: usize| letters.get(i).is_some_and(Letter::is_vowel);
+    if start == 1
+        && ((letters[0].is_plain('q') && letters[1].is_plain('u'))
+            || (letters[0].is_plain('g') && letters[1].is_plain('i')))
+        && next_is_vowel(2)
+    {
+        start = 2;
+    }
+    let end = (start..n).find(|&i| !letters[i].is_vowel()).unwrap_or(n);
+    if letters[end..].iter().any(Letter::is_vowel) || end - start > 3 {
+        return None;
+    }
+    let vowels = &letters[start..end];
+    if let Some(i) = vowels.iter().rposition(|l| !l.marks.is_empty()) {
+        return Some(start + i);
+    }
+    Some(match vowels.len() {
+        1 => start,
+        _ if end < n => end - 1,
+        3 => start + 1,
+        _ => {
+            let (a, b) = (vowels[0].base, vowels[1].base);
+            if (a == 'o' && matches!(b, 'a' | 'e')) || (a == 'u' && b == 'y') {
+                start + 1
+            } else {
+                start
+            }
+        }
+    })
+}
+
+/// Apostrophe-like characters inside names of ethnic minorities ("H'Hen", "K’Ly"): typed in
+/// several forms or left out, so the stripped key drops them.
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '`' | '\u{00B4}'
+    )
+}
+
+/// The key without any diacritic, for tolerant search: lowercase ASCII letters and digits
+/// separated by single spaces; đ becomes d, apostrophes vanish, other punctuation separates
+/// words, letters outside ASCII that have no ASCII base are dropped.
+pub fn stripped_key(s: &str) -> String {
+    let mut out = String::new();
+    let mut pending_space = false;
+    for c in key(s).nfd() {
+        let c = if c == 'đ' { 'd' } else { c };
+        if c.is_ascii_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c.to_ascii_lowercase());
+        } else if is_combining_mark(c) || is_apostrophe(c) || c.is_alphanumeric() {
+            // Dropped in place: marks, apostrophes, letters with no ASCII base.
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Whether the text carries any diacritic (a combining mark in U+0300–U+036F after
+/// decomposition, which covers all Vietnamese tone and letter marks) or đ/Ð. A query typed with
+/// diacritics asks for them to count; one typed without asks for the stripped key.
+pub fn has_diacritics(s: &str) -> bool {
+    s.chars()
+        .any(|c| matches!(c, 'đ' | 'Đ' | '\u{00D0}' | '\u{00F0}'))
+        || s.nfd().any(|c| ('\u{300}'..='\u{36F}').contains(&c))
+}
+
+/// A name in its three parts. Vietnamese order: family name first, given name last.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NameParts {
+    pub family: String,
+    pub middle: String,
+    pub given: String,
+}
+
+/// Splits the normalized name on spaces: first word family, last word given, the rest middle
+/// (possibly empty). A one-word name is a given name only.
+pub fn split(s: &str) -> NameParts {
+    let n = normalize(s);
+    let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+    match words.as_slice() {
+        [] => NameParts::default(),
+        [given] => NameParts {
+            given: (*given).to_owned(),
+            ..NameParts::default()
+        },
+        [family, middle @ .., given] => NameParts {
+            family: (*family).to_owned(),
+            middle: middle.join(" "),
+            given: (*given).to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn nfd(s: &str) -> String {
+        s.nfd().collect()
+    }
+
+    #[test]
+    fn normalize_cleans_without_changing_letters() {
+        assert_eq!(normalize("  Nguyễn   Văn\tAn \n"), "Nguyễn Văn An");
+        assert_eq!(normalize(&nfd("Nguyễn Thị Hoà")), "Nguyễn Thị Hoà");
+        assert_eq!(normalize("\u{00D0}ặng \u{00F0}ức"), "Đặng đức");
+        assert_eq!(normalize("Trần\u{00A0}Thị\u{200B} Mai"), "Trần Thị Mai");
+        assert_eq!(normalize("NGUYỄN văn AN"), "NGUYỄN văn AN");
+        assert_eq!(normalize("Hòa"), "Hòa");
+        assert_eq!(normalize("   "), "");
+    }
+
+    #[test]
+    fn tone_placement_is_canonical() {
+        let same = [
+            ("Hoà", "Hòa"),
+            ("Thuý", "Thúy"),
+            ("Khoẻ", "Khỏe"),
+            ("Uỷ", "Ủy"),
+            ("HOÀ", "hòa"),
+            ("Nguyễn Thị Thuý Hoà", "nguyễn thị thúy hòa"),
+            ("Quý", "Qúy"),
+            ("quả", "qủa"),
+            ("giữa", "giưã"),
+            ("già", "gìa"),
+            ("Toàn", "Tòan"),
+            ("Huỳnh", "Hùynh"),
+            ("ngoài", "ngòai"),
+            ("khuỷu", "khủyu"),
+            ("xoáy", "xóay"),
+            ("người", "ngừơi"),
+            ("Tuyết", "Túyêt"),
+            ("Đức", "\u{00D0}ức"),
+            ("Hoà-Bình", "hòa-bình"),
+            ("Ngọc  Ánh", "ngọc ánh"),
+        ];
+        for (a, b) in same {
+            assert_eq!(key(a), key(b), "{a:?} vs {b:?}");
+            assert_eq!(key(&nfd(a)), key(b), "NFD {a:?}");
+        }
+        // The canonical form is the main-vowel placement.
+        assert_eq!(key("Hòa Thúy Khỏe Ủy"), "hoà thuý khoẻ uỷ");
+        assert_eq!(key("Qúy gìn"), "quý gìn");
+        assert_eq!(key("Mía Múa Hài Cháu"), "mía múa hài cháu");
+    }
+
+    #[test]
+    fn tones_and_d_stay_distinct() {
+        let different = [
+            ("Đức", "Dục"),
+            ("Đức", "Đúc"),
+            ("Dục", "Đúc"),
+            ("Hòa", "Hoa"),
+            ("Hòa", "Hóa"),
+            ("Thủy", "Thụy"),
+            ("Vũ", "Võ"),
+            ("An", "Ân"),
+        ];
+        for (a, b) in different {
+            assert_ne!(key(a), key(b), "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn odd_input_is_left_alone() {
+        // Not Vietnamese syllables: no tone to move, but still lowercased and NFC.
+        assert_eq!(key("Müller"), "müller");
+        assert_eq!(key("Elizabéth"), "elizabéth");
+        assert_eq!(key("H'Hen Niê"), "h'hen niê");
+        assert_eq!(key(""), "");
+        assert_eq!(
+            key("a\u{301}\u{300}"),
+            "a\u{301}\u{300}".nfc().collect::<String>()
+        );
+    }
+
+    #[test]
+    fn stripped() {
+        assert_eq!(stripped_key("Nguyễn Thị Hoà"), "nguyen thi hoa");
+        assert_eq!(stripped_key("  ĐẶNG  Đức \u{00D0}ạt "), "dang duc dat");
+        assert_eq!(stripped_key("H'Hen Niê"), "hhen nie");
+        assert_eq!(stripped_key("H’Hen Niê"), "hhen nie");
+        assert_eq!(stripped_key("Nguyễn-Văn  A2"), "nguyen van a2");
+        assert_eq!(stripped_key("Lê (Lý) Thường"), "le ly thuong");
+        assert_eq!(stripped_key("Lê–Thường"), "le thuong");
+        assert_eq!(stripped_key("Vũ"), stripped_key("Vu"));
+    }
+
+    #[test]
+    fn diacritics_detected() {
+        assert!(has_diacritics("Nguyễn"));
+        assert!(has_diacritics(&nfd("Nguyễn")));
+        assert!(has_diacritics("Dang Duc Đat"));
+        assert!(has_diacritics("\u{00D0}ang"));
+        assert!(has_diacritics("Ân"));
+        assert!(!has_diacritics("Nguyen Van An"));
+        assert!(!has_diacritics("H'Hen"));
+        assert!(!has_diacritics(""));
+    }
+
+    #[test]
+    fn split_names() {
+        let p = split("  Nguyễn  Thị Thuý   Hoà ");
+        assert_eq!(
+            p,
+            NameParts {
+                family: "Nguyễn".into(),
+                middle: "Thị Thuý".into(),
+                given: "Hoà".into()
+            }
+        );
+        let p = split("Lê Lợi");
+        assert_eq!(
+            (p.family.as_str(), p.middle.as_str(), p.given.as_str()),
+            ("Lê", "", "Lợi")
+        );
+        let p = split("Thủy");
+        assert_eq!((p.family.as_str(), p.given.as_str()), ("", "Thủy"));
+        assert_eq!(split(""), NameParts::default());
+    }
+
+    /// Vietnamese-looking text: letters with every mark in both cases, in NFC or NFD, with
+    /// spaces, Ð/ð, and a little punctuation.
+    fn arb_vi_text() -> impl Strategy<Value = String> {
+        let letters = "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXYÐð";
+        let alphabet: Vec<char> = letters.chars().collect();
+        let piece = prop_oneof![
+            8 => prop::sample::select(alphabet),
+            3 => prop::sample::select(TONE_MARKS.to_vec()),
+            1 => prop::sample::select(LETTER_MARKS.to_vec()),
+            2 => Just(' '),
+            1 => prop::sample::select(vec!['\t', '-', '\'', '\u{00A0}', '.', '1']),
+        ];
+        (prop::collection::vec(piece, 0..30), any::<bool>()).prop_map(|(cs, decomposed)| {
+            let s: String = cs.into_iter().collect();
+            if decomposed {
+                s.nfd().collect()
+            } else {
+                s.nfc().collect()
+            }
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn key_is_idempotent(s in arb_vi_text()) {
+            let k = key(&s);
+            prop_assert_eq!(key(&k), k.clone());
+            prop_assert_eq!(key(&normalize(&s)), k.clone());
+            prop_assert_eq!(normalize(&normalize(&s)), normalize(&s));
+            prop_assert_eq!(k.nfc().collect::<String>(), k);
+        }
+
+        #[test]
+        fn key_ignores_case(s in arb_vi_text()) {
+            prop_assert_eq!(key(&s.to_uppercase()), key(&s.to_lowercase()));
+        }
+
+        #[test]
+        fn stripped_key_is_ascii_and_stable(s in arb_vi_text()) {
+            let st = stripped_key(&s);
+            prop_assert!(st.is_ascii());
+            prop_assert!(!st.starts_with(' ') && !st.ends_with(' ') && !st.contains("  "));
+            prop_assert!(!st.chars().any(|c| c.is_ascii_uppercase()));
+            prop_assert_eq!(stripped_key(&key(&s)), st.clone());
+            prop_assert_eq!(stripped_key(&st), st);
+        }
+
+        #[test]
+        fn anything_is_handled(s in "\\PC{0,30}") {
+            let k = key(&s);
+            prop_assert_eq!(key(&k), k);
+            prop_assert!(stripped_key(&s).is_ascii());
+            let _ = split(&s);
+            let _ = has_diacritics(&s);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The population register model, after the essentials of QCVN 109:2017/BTTTT: persons,
+//! households and residence events. These are plain data; the store keeps their history.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Cmnd, PartialDate, PersonalId, Sex};
+
+/// A reference to another person: the personal ID when known, the name as recorded anyway
+/// (old records often name a parent without an ID).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PersonRef {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub personal_id: Option<PersonalId>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub full_name: Option<String>,
+}
+
+impl PersonRef {
+    pub fn is_empty(&self) -> bool {
+        self.personal_id.is_none() && self.full_name.is_none()
+    }
+}
+
+/// An address as recorded: the free-text part (house, street, village) and the commune it lies
+/// in, by the code of the unit in force since 1 July 2025 when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Address {
+    /// House number, street, village (thôn/xóm/tổ dân phố) as typed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<String>,
+    /// Five-digit commune code (new structure).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub commune_code: Option<String>,
+}
+
+impl Address {
+    pub fn is_empty(&self) -> bool {
+        self.detail.is_none() && self.commune_code.is_none()
+    }
+}
+
+/// One person of the register: the fields a commune needs from QCVN 109:2017.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub personal_id: PersonalId,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub old_cmnd: Option<Cmnd>,
+    /// NFC, as typed.
+    pub full_name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub other_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub date_of_birth: Option<PartialDate>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sex: Option<Sex>,
+    /// Place where the birth was registered (nơi đăng ký khai sinh).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub birth_registration_place: Option<String>,
+    /// Home town (quê quán).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub home_town: Option<String>,
+    /// Ethnic group code of Decision 1019/QĐ-TCTK ("01" = Kinh).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ethnicity: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub religion: Option<String>,
+    /// ISO 3166 alpha-2, "VN" for Vietnamese citizens.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub nationality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub blood_type: Option<String>,
+    #[serde(skip_serializing_if = "Address::is_empty", default)]
+    pub permanent_address: Address,
+    #[serde(skip_serializing_if = "Address::is_empty", default)]
+    pub temporary_address: Address,
+    #[serde(skip_serializing_if = "Address::is_empty", default)]
+    pub current_address: Address,
+    #[serde(skip_serializing_if = "PersonRef::is_empty", default)]
+    pub father: PersonRef,
+    #[serde(skip_serializing_if = "PersonRef::is_empty", default)]
+    pub mother: PersonRef,
+    #[serde(skip_serializing_if = "PersonRef::is_empty", default)]
+    pub spouse: PersonRef,
+    #[serde(skip_serializing_if = "PersonRef::is_empty", default)]
+    pub guardian: PersonRef,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub death_date: Option<PartialDate>,
+    /// The household this person belongs to, and the relation to its head ("Chủ hộ", "Vợ", "Con"...).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub household_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub relation_to_head: Option<String>,
+}
+
+impl Person {
+    /// A person with only the required fields; the rest empty.
+    pub fn new(personal_id: PersonalId, full_name: impl Into<String>) -> Self {
+        Person {
+            personal_id,
+            old_cmnd: None,
+            full_name: full_name.into(),
+            other_name: None,
+            date_of_birth: None,
+            sex: None,
+            birth_registration_place: None,
+            home_town: None,
+            ethnicity: None,
+            religion: None,
+            nationality: None,
+            blood_type: None,
+            permanent_address: Address::default(),
+            temporary_address: Address::default(),
+            current_address: Address::default(),
+            father: PersonRef::default(),
+            mother: PersonRef::default(),
+            spouse: PersonRef::default(),
+            guardian: PersonRef::default(),
+            death_date: None,
+            household_id: None,
+            relation_to_head: None,
+        }
+    }
+
+    pub fn is_deceased(&self) -> bool {
+        self.death_date.is_some()
+    }
+}
+
+/// A household (hộ gia đình): its number, head and address. Members are the persons whose
+/// `household_id` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Household {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub head_personal_id: Option<PersonalId>,
+    #[serde(skip_serializing_if = "Address::is_empty", default)]
+    pub address: Address,
+}
+
+/// What happened to a person's residence (Law on Residence 2020).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResidenceEventKind {
+    PermanentRegistered,
+    PermanentDeleted,
+    TemporaryRegistered,
+    TemporaryDeleted,
+    AbsenceDeclared,
+    AbsenceEnded,
+}
+
+impl ResidenceEventKind {
+    pub const ALL: [ResidenceEventKind; 6] = [
+        Self::PermanentRegistered,
+        Self::PermanentDeleted,
+        Self::TemporaryRegistered,
+        Self::TemporaryDeleted,
+        Self::AbsenceDeclared,
+        Self::AbsenceEnded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PermanentRegistered => "permanent_registered",
+            Self::PermanentDeleted => "permanent_deleted",
+            Self::TemporaryRegistered => "temporary_registered",
+            Self::TemporaryDeleted => "temporary_deleted",
+            Self::AbsenceDeclared => "absence_declared",
+            Self::AbsenceEnded => "absence_ended",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Self::PermanentRegistered => "Đăng ký thường trú",
+            Self::PermanentDeleted => "Xóa đăng ký thường trú",
+            Self::TemporaryRegistered => "Đăng ký tạm trú",
+            Self::TemporaryDeleted => "Xóa đăng ký tạm trú",
+            Self::AbsenceDeclared => "Khai báo tạm vắng",
+            Self::AbsenceEnded => "Kết thúc tạm vắng",
+        }
+    }
+}
+
+/// One residence event of one person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResidenceEvent {
+    pub personal_id: PersonalId,
+    pub kind: ResidenceEventKind,
+    pub date: PartialDate,
+    #[serde(skip_serializing_if = "Address::is_empty", default)]
+    pub address: Address,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub note: Option<String>,
+}

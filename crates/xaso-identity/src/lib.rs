@@ -1,0 +1,123 @@
+//! Who is acting. For now: bearer tokens for systems and the principal a request runs as.
+//! Officer accounts, citizen e-ID and the OpenID Connect provider come here later.
+//!
+//! Invariants: a token's secret is shown once, when created, and only its SHA-256 is stored;
+//! nothing here logs a secret.
+
+use sha2::{Digest, Sha256};
+use xaso_domain::role::Role;
+
+/// Prefix that makes a leaked token easy to recognise (and to scan for in logs).
+pub const TOKEN_PREFIX: &str = "xaso_";
+
+/// Who a request or command runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token's name, the officer's login, or "cli:<user>".
+    pub name: String,
+    pub kind: PrincipalKind,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    ApiToken,
+    Cli,
+    Officer,
+}
+
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::ApiToken => "api-token",
+            PrincipalKind::Cli => "cli",
+            PrincipalKind::Officer => "officer",
+        }
+    }
+}
+
+/// A new random token: the secret to hand out, and the hash to store.
+pub struct NewToken {
+    pub secret: String,
+    pub hash: String,
+}
+
+#[derive(Debug)]
+pub struct RandomnessUnavailable(pub String);
+
+impl std::fmt::Display for RandomnessUnavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the operating system's random source failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for RandomnessUnavailable {}
+
+/// 256 random bits, hex-encoded behind the prefix.
+pub fn new_token() -> Result<NewToken, RandomnessUnavailable> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| RandomnessUnavailable(e.to_string()))?;
+    let secret = format!("{TOKEN_PREFIX}{}", hex(&bytes));
+    let hash = hash_token(&secret);
+    Ok(NewToken { secret, hash })
+}
+
+/// Tokens carry 256 bits of entropy, so a plain SHA-256 is enough to store them (no password
+/// hashing needed: there is nothing to guess).
+pub fn hash_token(secret: &str) -> String {
+    hex(&Sha256::digest(secret.trim().as_bytes()))
+}
+
+/// Parses an `Authorization` header value.
+pub fn bearer(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim().split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() {
+        Some(token.trim())
+    } else {
+        None
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_unique_prefixed_and_hash_to_what_is_stored() {
+        let a = new_token().unwrap();
+        let b = new_token().unwrap();
+        assert_ne!(a.secret, b.secret);
+        assert!(a.secret.starts_with(TOKEN_PREFIX));
+        assert_eq!(a.secret.len(), TOKEN_PREFIX.len() + 64);
+        assert_eq!(hash_token(&a.secret), a.hash);
+        assert_ne!(a.hash, a.secret);
+    }
+
+    #[test]
+    fn bearer_header_parsing() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer   abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer(""), None);
+    }
+
+    #[test]
+    fn sha256_of_a_known_value() {
+        assert_eq!(
+            hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -1,0 +1,387 @@
+//! Repository traits of Xã số and their implementations: SQLite (the embedded default, one file
+//! under the data directory) and PostgreSQL (provinces and the nation).
+//!
+//! Invariants:
+//! - Nothing here knows HTTP. Nothing above this crate knows which database runs.
+//! - A person's record is never overwritten in place without the old version being kept in
+//!   `person_versions` in the same transaction.
+//! - Bulk loads are one transaction: a killed or failed load leaves the store as it was.
+//! - Comparison keys (name keys, birth year) are derived from the record on every write; they are
+//!   never what a person typed.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use xaso_domain::register::{Household, Person, ResidenceEvent};
+use xaso_domain::{name, PersonalId};
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the database holds a record this version cannot read: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("cannot open the store: {0}")]
+    Open(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A person as stored: the record and its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPerson {
+    #[serde(flatten)]
+    pub person: Person,
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// One past or current version of a person's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonVersion {
+    pub version: i64,
+    pub changed_at: String,
+    pub changed_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub record: Person,
+}
+
+/// Who made a change and why; recorded with the version it creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeMeta {
+    pub actor: String,
+    pub reason: Option<String>,
+}
+
+/// A search of the register by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameQuery {
+    /// The name as typed, with or without tones.
+    pub name: String,
+    pub birth_year: Option<i32>,
+    pub limit: usize,
+}
+
+/// How a name query is matched, decided from what was typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameMatch {
+    /// Tones were typed: match the tone-canonical key (so "Hoà" finds "Hòa" but not "Hóa").
+    Toned(String),
+    /// No tones: match the tone-stripped key.
+    Stripped(String),
+}
+
+impl NameQuery {
+    pub fn matcher(&self) -> NameMatch {
+        if name::has_diacritics(&self.name) {
+            NameMatch::Toned(name::key(&self.name))
+        } else {
+            NameMatch::Stripped(name::stripped_key(&self.name))
+        }
+    }
+}
+
+/// The comparison keys stored beside a record so that lookups use an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonKeys {
+    pub name_key: String,
+    pub name_stripped: String,
+    pub given_stripped: String,
+    pub birth_year: Option<i32>,
+}
+
+impl PersonKeys {
+    pub fn of(person: &Person) -> Self {
+        let name_stripped = name::stripped_key(&person.full_name);
+        let given_stripped = name_stripped
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        PersonKeys {
+            name_key: name::key(&person.full_name),
+            name_stripped,
+            given_stripped,
+            birth_year: person.date_of_birth.map(|d| d.year()),
+        }
+    }
+}
+
+/// A person ready to be written: the keys and the JSON are computed by whoever builds it, so a
+/// loader can do that work on another thread than the one writing.
+#[derive(Debug, Clone)]
+pub struct PreparedPerson {
+    pub person: Person,
+    pub keys: PersonKeys,
+    pub json: String,
+}
+
+impl PreparedPerson {
+    pub fn new(person: Person) -> Result<Self> {
+        Ok(PreparedPerson {
+            keys: PersonKeys::of(&person),
+            json: person_json(&person)?,
+            person,
+        })
+    }
+}
+
+/// One item of a bulk load, in file order.
+#[derive(Debug, Clone)]
+pub enum LoadItem {
+    /// A person, with the line of the source file it came from (for error reports).
+    Person {
+        line: usize,
+        person: Box<PreparedPerson>,
+    },
+    /// A household; created, or its head and address updated if it exists.
+    Household(Household),
+    ResidenceEvent(ResidenceEvent),
+}
+
+impl LoadItem {
+    pub fn person(line: usize, person: Person) -> Result<LoadItem> {
+        Ok(LoadItem::Person {
+            line,
+            person: Box::new(PreparedPerson::new(person)?),
+        })
+    }
+}
+
+/// A row of a bulk load the store refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoadConflict {
+    pub line: usize,
+    pub personal_id: String,
+    pub rule: String,
+}
+
+/// What a bulk load did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoadSummary {
+    pub persons: usize,
+    pub households: usize,
+    pub events: usize,
+    pub committed: bool,
+}
+
+/// Called by [`RegisterStore::load`] once every item has been offered: the conflicts the store
+/// found, and the caller decides whether to commit.
+pub type CommitDecision<'a> = &'a mut dyn FnMut(&[LoadConflict]) -> bool;
+
+/// The population register.
+pub trait RegisterStore: Send + Sync {
+    fn get_person(&self, id: &PersonalId) -> Result<Option<StoredPerson>>;
+    fn find_by_cmnd(&self, cmnd: &str) -> Result<Vec<StoredPerson>>;
+    fn search_by_name(&self, query: &NameQuery) -> Result<Vec<StoredPerson>>;
+    /// Adds a new person as version 1. `Conflict` if the ID is taken.
+    fn insert_person(&self, person: &Person, change: &ChangeMeta) -> Result<StoredPerson>;
+    /// Replaces the record with a new version, keeping the old one. `Conflict` if the record
+    /// changed since `expected_version` was read.
+    fn update_person(
+        &self,
+        person: &Person,
+        expected_version: i64,
+        change: &ChangeMeta,
+    ) -> Result<StoredPerson>;
+    /// Every version, oldest first, the current one last.
+    fn person_history(&self, id: &PersonalId) -> Result<Vec<PersonVersion>>;
+    fn residence_events(&self, id: &PersonalId) -> Result<Vec<ResidenceEvent>>;
+    fn get_household(&self, id: &str) -> Result<Option<Household>>;
+    fn household_members(&self, id: &str) -> Result<Vec<StoredPerson>>;
+    fn count_persons(&self) -> Result<u64>;
+    /// Streams every current record in personal-ID order.
+    fn for_each_person(&self, f: &mut dyn FnMut(StoredPerson) -> Result<()>) -> Result<()>;
+    /// Loads many items in one transaction. Persons whose ID is already in the register (or
+    /// repeated in the load) are not written and are reported to `decide`; the load is committed
+    /// only if `decide` returns true. Killing the process midway leaves the store unchanged.
+    fn load(
+        &self,
+        items: &mut dyn Iterator<Item = LoadItem>,
+        change: &ChangeMeta,
+        decide: CommitDecision<'_>,
+    ) -> Result<LoadSummary>;
+}
+
+/// Why and by whom a person's data was touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Who: the token's name, the officer's login, or "cli:<user>".
+    pub actor: String,
+    pub actor_kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// What: "person.read", "person.search", "person.update", "household.read", "card.qr", ...
+    pub action: String,
+    /// The route template or command, never the values (no personal data in this column).
+    pub route: String,
+    /// The personal ID or household number concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl AuditRecord {
+    pub fn now(actor: &str, actor_kind: &str, action: &str, route: &str) -> Self {
+        AuditRecord {
+            at: now_rfc3339(),
+            actor: actor.to_string(),
+            actor_kind: actor_kind.to_string(),
+            role: None,
+            action: action.to_string(),
+            route: route.to_string(),
+            subject: None,
+            reason: None,
+        }
+    }
+}
+
+/// A filter over the audit log; newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub subject: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub limit: usize,
+}
+
+pub trait AuditStore: Send + Sync {
+    fn append_audit(&self, records: &[AuditRecord]) -> Result<()>;
+    fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+}
+
+/// A bearer token for a system, as stored: only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiTokenRecord {
+    pub name: String,
+    pub role: String,
+    pub token_hash: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+pub trait TokenStore: Send + Sync {
+    fn insert_token(&self, token: &ApiTokenRecord) -> Result<()>;
+    fn find_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>>;
+    fn list_tokens(&self) -> Result<Vec<ApiTokenRecord>>;
+}
+
+/// Small settings kept in the database (commune code, demo marker, schema facts).
+pub trait MetaStore: Send + Sync {
+    fn get_meta(&self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&self, key: &str, value: &str) -> Result<()>;
+}
+
+/// Everything the services need from a backend.
+pub trait Store: RegisterStore + AuditStore + TokenStore + MetaStore {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store named by a database URL, or the SQLite file under `data_dir`.
+pub fn open(database_url: Option<&str>, data_dir: &std::path::Path) -> Result<Box<dyn Store>> {
+    match database_url {
+        #[cfg(feature = "postgres")]
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Box::new(postgres::PgStore::connect(url, None)?))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            Ok(Box::new(SqliteStore::open_file(std::path::Path::new(
+                path,
+            ))?))
+        }
+        Some(url) => Err(StoreError::Open(format!(
+            "unsupported database URL scheme in {:?}: expected postgres:// or sqlite:",
+            url.split(':').next().unwrap_or_default()
+        ))),
+        None => Ok(Box::new(SqliteStore::open_dir(data_dir)?)),
+    }
+}
+
+/// The current time as stored: RFC 3339 in UTC with microseconds, so text order is time order.
+pub fn now_rfc3339() -> String {
+    format_utc(OffsetDateTime::now_utc())
+}
+
+pub fn format_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// Upper bound for a prefix range scan on a text key: every string starting with `prefix`
+/// sorts below it in byte order.
+pub(crate) fn prefix_upper_bound(prefix: &str) -> String {
+    let mut s = prefix.to_string();
+    s.push(char::MAX);
+    s
+}
+
+pub(crate) fn person_json(person: &Person) -> Result<String> {
+    serde_json::to_string(person).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn person_from_json(data: &str) -> Result<Person> {
+    Ok(serde_json::from_str(data)?)
+}
+
+/// Orders name-search results: exact key matches first, then by name and ID, so the answer is
+/// stable across backends.
+pub(crate) fn rank_name_results(
+    query: &NameQuery,
+    mut found: Vec<StoredPerson>,
+) -> Vec<StoredPerson> {
+    let matcher = query.matcher();
+    found.sort_by_cached_key(|p| {
+        let exact = match &matcher {
+            NameMatch::Toned(k) => name::key(&p.person.full_name) == *k,
+            NameMatch::Stripped(k) => name::stripped_key(&p.person.full_name) == *k,
+        };
+        (
+            !exact,
+            name::stripped_key(&p.person.full_name),
+            p.person.personal_id.clone(),
+        )
+    });
+    found.dedup_by(|a, b| a.person.personal_id == b.person.personal_id);
+    found.truncate(query.limit);
+    found
+}

@@ -1,0 +1,89 @@
+-- The population register, its history, the audit log and API tokens.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Current version of each person. `data` is the full record (JSON); the other columns are
+-- derived from it on every write so that lookups use an index.
+CREATE TABLE persons (
+    id             INTEGER PRIMARY KEY,
+    personal_id    TEXT NOT NULL UNIQUE,
+    old_cmnd       TEXT,
+    name_key       TEXT NOT NULL,
+    name_stripped  TEXT NOT NULL,
+    given_stripped TEXT NOT NULL,
+    birth_year     INTEGER,
+    household_id   TEXT,
+    deceased       INTEGER NOT NULL DEFAULT 0,
+    version        INTEGER NOT NULL,
+    updated_at     TEXT NOT NULL,
+    updated_by     TEXT NOT NULL,
+    change_reason  TEXT,
+    data           TEXT NOT NULL
+);
+CREATE INDEX persons_name_stripped ON persons (name_stripped, birth_year);
+CREATE INDEX persons_name_key ON persons (name_key);
+CREATE INDEX persons_given ON persons (given_stripped, birth_year);
+CREATE INDEX persons_household ON persons (household_id);
+CREATE INDEX persons_cmnd ON persons (old_cmnd) WHERE old_cmnd IS NOT NULL;
+
+-- Superseded versions; never updated or deleted.
+CREATE TABLE person_versions (
+    personal_id TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    changed_at  TEXT NOT NULL,
+    changed_by  TEXT NOT NULL,
+    reason      TEXT,
+    data        TEXT NOT NULL,
+    PRIMARY KEY (personal_id, version)
+) WITHOUT ROWID;
+
+CREATE TABLE households (
+    id               TEXT PRIMARY KEY,
+    head_personal_id TEXT,
+    address          TEXT NOT NULL
+);
+
+CREATE TABLE residence_events (
+    id          INTEGER PRIMARY KEY,
+    personal_id TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    date        TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX residence_events_person ON residence_events (personal_id, date);
+
+-- Who touched whose data, when, through which route, and why. Append-only.
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    role       TEXT,
+    action     TEXT NOT NULL,
+    route      TEXT NOT NULL,
+    subject    TEXT,
+    reason     TEXT
+);
+CREATE INDEX audit_subject ON audit (subject, id);
+CREATE INDEX audit_actor ON audit (actor, id);
+
+CREATE TABLE api_tokens (
+    name       TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0
+);
+
+-- The audit log cannot be rewritten through SQL either.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER person_versions_no_update BEFORE UPDATE ON person_versions
+BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;
+CREATE TRIGGER person_versions_no_delete BEFORE DELETE ON person_versions
+BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;

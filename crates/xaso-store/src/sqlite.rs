@@ -1,0 +1,683 @@
+//! The embedded default: one SQLite file in WAL mode. Readers use a small pool of connections;
+//! writes go through one connection, which is how SQLite serialises them anyway.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use xaso_domain::register::{Household, Person, ResidenceEvent};
+use xaso_domain::PersonalId;
+
+use crate::{
+    now_rfc3339, person_from_json, person_json, prefix_upper_bound, rank_name_results,
+    ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, CommitDecision, LoadConflict,
+    LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery, PersonKeys, PersonVersion,
+    PreparedPerson, RegisterStore, Result, Store, StoreError, StoredPerson, TokenStore,
+};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/0001_register.sql")];
+
+const READERS: usize = 4;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    reader_ready: Condvar,
+}
+
+/// A reader connection borrowed from the pool, returned on drop.
+struct Reader<'a> {
+    store: &'a SqliteStore,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        // Present from creation until drop.
+        self.conn.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            lock(&self.store.readers).push(conn);
+            self.store.reader_ready.notify_one();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding a connection cannot leave SQLite inconsistent (transactions roll
+    // back on drop), so a poisoned lock is safe to keep using.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `DIR/xaso.db`.
+    pub fn open_dir(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Open(format!("cannot create {}: {e}", dir.display())))?;
+        Self::open_file(&dir.join("xaso.db"))
+    }
+
+    pub fn open_file(path: &Path) -> Result<Self> {
+        let mut writer = Connection::open(path)
+            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        configure(&writer)?;
+        migrate(&mut writer)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let conn = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+            conn.busy_timeout(std::time::Duration::from_secs(10))?;
+            conn.pragma_update(None, "cache_size", -65536)?;
+            conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+            readers.push(conn);
+        }
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(readers),
+            reader_ready: Condvar::new(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        let mut pool = lock(&self.readers);
+        loop {
+            if let Some(conn) = pool.pop() {
+                return Reader {
+                    store: self,
+                    conn: Some(conn),
+                };
+            }
+            pool = self
+                .reader_ready
+                .wait(pool)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Connection> {
+        lock(&self.writer)
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // NORMAL in WAL mode: a power cut may lose the last commits but never corrupts the file.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -262144)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let applied = usize::try_from(applied).unwrap_or(0);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Open(format!(
+            "the database was written by a newer version (schema {applied}, this program knows {})",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+const PERSON_COLUMNS: &str = "data, version, updated_at, updated_by";
+
+fn stored_person(row: &Row<'_>) -> rusqlite::Result<(String, i64, String, String)> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+}
+
+fn to_stored(raw: (String, i64, String, String)) -> Result<StoredPerson> {
+    Ok(StoredPerson {
+        person: person_from_json(&raw.0)?,
+        version: raw.1,
+        updated_at: raw.2,
+        updated_by: raw.3,
+    })
+}
+
+fn collect_persons(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredPerson>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, stored_person)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(to_stored(row?)?);
+    }
+    Ok(out)
+}
+
+/// Inserts or replaces the household row.
+fn upsert_household(conn: &Connection, h: &Household) -> Result<()> {
+    let address = serde_json::to_string(&h.address)?;
+    conn.prepare_cached(
+        "INSERT INTO households (id, head_personal_id, address) VALUES (?1, ?2, ?3)
+         ON CONFLICT(id) DO UPDATE SET head_personal_id = excluded.head_personal_id,
+                                       address = excluded.address",
+    )?
+    .execute(params![
+        h.id,
+        h.head_personal_id.as_ref().map(|p| p.as_str()),
+        address
+    ])?;
+    Ok(())
+}
+
+fn insert_event(conn: &Connection, e: &ResidenceEvent, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO residence_events (personal_id, kind, date, data, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        e.personal_id.as_str(),
+        e.kind.as_str(),
+        e.date.to_iso(),
+        serde_json::to_string(e)?,
+        at
+    ])?;
+    Ok(())
+}
+
+fn insert_person_row(
+    conn: &Connection,
+    prepared: &PreparedPerson,
+    version: i64,
+    at: &str,
+    change: &ChangeMeta,
+) -> rusqlite::Result<usize> {
+    let PreparedPerson {
+        person,
+        keys,
+        json: data,
+    } = prepared;
+    conn.prepare_cached(
+        "INSERT INTO persons (personal_id, old_cmnd, name_key, name_stripped, given_stripped,
+             birth_year, household_id, deceased, version, updated_at, updated_by, change_reason, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        person.personal_id.as_str(),
+        person.old_cmnd.as_ref().map(|c| c.as_str()),
+        keys.name_key,
+        keys.name_stripped,
+        keys.given_stripped,
+        keys.birth_year,
+        person.household_id,
+        person.is_deceased(),
+        version,
+        at,
+        change.actor,
+        change.reason,
+        data
+    ])
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}
+
+impl RegisterStore for SqliteStore {
+    fn get_person(&self, id: &PersonalId) -> Result<Option<StoredPerson>> {
+        let conn = self.reader();
+        let raw = conn
+            .prepare_cached(&format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE personal_id = ?1"
+            ))?
+            .query_row([id.as_str()], stored_person)
+            .optional()?;
+        raw.map(to_stored).transpose()
+    }
+
+    fn find_by_cmnd(&self, cmnd: &str) -> Result<Vec<StoredPerson>> {
+        let conn = self.reader();
+        collect_persons(
+            &conn,
+            &format!("SELECT {PERSON_COLUMNS} FROM persons WHERE old_cmnd = ?1 ORDER BY personal_id LIMIT 50"),
+            [cmnd],
+        )
+    }
+
+    fn search_by_name(&self, query: &NameQuery) -> Result<Vec<StoredPerson>> {
+        let conn = self.reader();
+        let limit = query.limit as i64;
+        let year = query.birth_year;
+        let (column, key) = match query.matcher() {
+            NameMatch::Toned(k) => ("name_key", k),
+            NameMatch::Stripped(k) => ("name_stripped", k),
+        };
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        let upper = prefix_upper_bound(&key);
+        // Exact or prefix of the full name ("nguyen van" finds every Nguyễn Văn …).
+        let mut found = collect_persons(
+            &conn,
+            &format!(
+                "SELECT {PERSON_COLUMNS} FROM persons
+                 WHERE {column} >= ?1 AND {column} < ?2 AND (?3 IS NULL OR birth_year = ?3)
+                 ORDER BY {column}, personal_id LIMIT ?4"
+            ),
+            params![key, upper, year, limit],
+        )?;
+        // A single word is most often the given name ("Hoà 1990").
+        if !key.contains(' ') {
+            let given = xaso_domain::name::stripped_key(&query.name);
+            let more = collect_persons(
+                &conn,
+                &format!(
+                    "SELECT {PERSON_COLUMNS} FROM persons
+                     WHERE given_stripped = ?1 AND (?2 IS NULL OR birth_year = ?2)
+                     ORDER BY name_stripped, personal_id LIMIT ?3"
+                ),
+                params![given, year, limit],
+            )?;
+            let toned = matches!(query.matcher(), NameMatch::Toned(_));
+            let want = xaso_domain::name::key(&query.name);
+            found.extend(more.into_iter().filter(|p| {
+                !toned
+                    || xaso_domain::name::key(&p.person.full_name)
+                        .rsplit(' ')
+                        .next()
+                        .is_some_and(|g| g == want)
+            }));
+        }
+        Ok(rank_name_results(query, found))
+    }
+
+    fn insert_person(&self, person: &Person, change: &ChangeMeta) -> Result<StoredPerson> {
+        let at = now_rfc3339();
+        let prepared = PreparedPerson::new(person.clone())?;
+        let conn = self.writer();
+        match insert_person_row(&conn, &prepared, 1, &at, change) {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(format!(
+                    "personal ID {} is already in the register",
+                    person.personal_id
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(StoredPerson {
+            person: person.clone(),
+            version: 1,
+            updated_at: at,
+            updated_by: change.actor.clone(),
+        })
+    }
+
+    fn update_person(
+        &self,
+        person: &Person,
+        expected_version: i64,
+        change: &ChangeMeta,
+    ) -> Result<StoredPerson> {
+        let at = now_rfc3339();
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let current: Option<(i64, String, String, Option<String>, String)> = tx
+            .query_row(
+                "SELECT version, updated_at, updated_by, change_reason, data
+                 FROM persons WHERE personal_id = ?1",
+                [person.personal_id.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        let Some((version, old_at, old_by, old_reason, old_data)) = current else {
+            return Err(StoreError::NotFound(format!(
+                "person {}",
+                person.personal_id
+            )));
+        };
+        if version != expected_version {
+            return Err(StoreError::Conflict(format!(
+                "the record of {} changed (now version {version}, you edited version {expected_version}); reload and edit again",
+                person.personal_id
+            )));
+        }
+        tx.execute(
+            "INSERT INTO person_versions (personal_id, version, changed_at, changed_by, reason, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![person.personal_id.as_str(), version, old_at, old_by, old_reason, old_data],
+        )?;
+        let keys = PersonKeys::of(person);
+        tx.execute(
+            "UPDATE persons SET old_cmnd = ?2, name_key = ?3, name_stripped = ?4, given_stripped = ?5,
+                 birth_year = ?6, household_id = ?7, deceased = ?8, version = ?9, updated_at = ?10,
+                 updated_by = ?11, change_reason = ?12, data = ?13
+             WHERE personal_id = ?1",
+            params![
+                person.personal_id.as_str(),
+                person.old_cmnd.as_ref().map(|c| c.as_str()),
+                keys.name_key,
+                keys.name_stripped,
+                keys.given_stripped,
+                keys.birth_year,
+                person.household_id,
+                person.is_deceased(),
+                version + 1,
+                at,
+                change.actor,
+                change.reason,
+                person_json(person)?
+            ],
+        )?;
+        tx.commit()?;
+        Ok(StoredPerson {
+            person: person.clone(),
+            version: version + 1,
+            updated_at: at,
+            updated_by: change.actor.clone(),
+        })
+    }
+
+    fn person_history(&self, id: &PersonalId) -> Result<Vec<PersonVersion>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT version, changed_at, changed_by, reason, data FROM person_versions
+             WHERE personal_id = ?1
+             UNION ALL
+             SELECT version, updated_at, updated_by, change_reason, data FROM persons
+             WHERE personal_id = ?1
+             ORDER BY version",
+        )?;
+        let rows = stmt.query_map([id.as_str()], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (version, changed_at, changed_by, reason, data) = row?;
+            out.push(PersonVersion {
+                version,
+                changed_at,
+                changed_by,
+                reason,
+                record: person_from_json(&data)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn residence_events(&self, id: &PersonalId) -> Result<Vec<ResidenceEvent>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT data FROM residence_events WHERE personal_id = ?1 ORDER BY date, id",
+        )?;
+        let rows = stmt.query_map([id.as_str()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
+    }
+
+    fn get_household(&self, id: &str) -> Result<Option<Household>> {
+        let conn = self.reader();
+        let raw: Option<(String, Option<String>, String)> = conn
+            .prepare_cached("SELECT id, head_personal_id, address FROM households WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        raw.map(|(id, head, address)| {
+            Ok(Household {
+                id,
+                head_personal_id: head
+                    .map(|h| PersonalId::parse(&h))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                address: serde_json::from_str(&address)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn household_members(&self, id: &str) -> Result<Vec<StoredPerson>> {
+        let conn = self.reader();
+        collect_persons(
+            &conn,
+            &format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE household_id = ?1 ORDER BY personal_id"
+            ),
+            [id],
+        )
+    }
+
+    fn count_persons(&self) -> Result<u64> {
+        let conn = self.reader();
+        let n: i64 = conn.query_row("SELECT count(*) FROM persons", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn for_each_person(&self, f: &mut dyn FnMut(StoredPerson) -> Result<()>) -> Result<()> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {PERSON_COLUMNS} FROM persons ORDER BY personal_id"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            f(to_stored(stored_person(row)?)?)?;
+        }
+        Ok(())
+    }
+
+    fn load(
+        &self,
+        items: &mut dyn Iterator<Item = LoadItem>,
+        change: &ChangeMeta,
+        decide: CommitDecision<'_>,
+    ) -> Result<LoadSummary> {
+        let at = now_rfc3339();
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut summary = LoadSummary::default();
+        let mut conflicts = Vec::new();
+        let mut seen: HashSet<PersonalId> = HashSet::new();
+        for item in items {
+            match item {
+                LoadItem::Person { line, person } => {
+                    if !seen.insert(person.person.personal_id.clone()) {
+                        conflicts.push(LoadConflict {
+                            line,
+                            personal_id: person.person.personal_id.to_string(),
+                            rule: "personal ID repeated in this file".into(),
+                        });
+                        continue;
+                    }
+                    match insert_person_row(&tx, &person, 1, &at, change) {
+                        Ok(_) => summary.persons += 1,
+                        Err(e) if is_unique_violation(&e) => conflicts.push(LoadConflict {
+                            line,
+                            personal_id: person.person.personal_id.to_string(),
+                            rule: "personal ID already in the register".into(),
+                        }),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                LoadItem::Household(h) => {
+                    upsert_household(&tx, &h)?;
+                    summary.households += 1;
+                }
+                LoadItem::ResidenceEvent(e) => {
+                    insert_event(&tx, &e, &at)?;
+                    summary.events += 1;
+                }
+            }
+        }
+        if decide(&conflicts) {
+            tx.commit()?;
+            summary.committed = true;
+        } else {
+            tx.rollback()?;
+            summary = LoadSummary::default();
+        }
+        Ok(summary)
+    }
+}
+
+impl AuditStore for SqliteStore {
+    fn append_audit(&self, records: &[AuditRecord]) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO audit (at, actor, actor_kind, role, action, route, subject, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for r in records {
+                stmt.execute(params![
+                    r.at,
+                    r.actor,
+                    r.actor_kind,
+                    r.role,
+                    r.action,
+                    r.route,
+                    r.subject,
+                    r.reason
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT at, actor, actor_kind, role, action, route, subject, reason FROM audit
+             WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR actor = ?2)
+               AND (?3 IS NULL OR action = ?3)
+             ORDER BY id DESC LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                filter.subject,
+                filter.actor,
+                filter.action,
+                filter.limit as i64
+            ],
+            |r| {
+                Ok(AuditRecord {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    actor_kind: r.get(2)?,
+                    role: r.get(3)?,
+                    action: r.get(4)?,
+                    route: r.get(5)?,
+                    subject: r.get(6)?,
+                    reason: r.get(7)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+impl TokenStore for SqliteStore {
+    fn insert_token(&self, t: &ApiTokenRecord) -> Result<()> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO api_tokens (name, role, token_hash, created_at, revoked) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![t.name, t.role, t.token_hash, t.created_at, t.revoked],
+        )
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("a token named {:?} already exists", t.name))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    fn find_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(
+                "SELECT name, role, token_hash, created_at, revoked FROM api_tokens WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], token_row)
+            .optional()?;
+        Ok(found)
+    }
+
+    fn list_tokens(&self) -> Result<Vec<ApiTokenRecord>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT name, role, token_hash, created_at, revoked FROM api_tokens ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], token_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+fn token_row(r: &Row<'_>) -> rusqlite::Result<ApiTokenRecord> {
+    Ok(ApiTokenRecord {
+        name: r.get(0)?,
+        role: r.get(1)?,
+        token_hash: r.get(2)?,
+        created_at: r.get(3)?,
+        revoked: r.get(4)?,
+    })
+}
+
+impl MetaStore for SqliteStore {
+    fn get_meta(&self, key: &str) -> Result<Option<String>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?;
+        Ok(found)
+    }
+
+    fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}

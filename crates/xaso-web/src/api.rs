@@ -1,0 +1,729 @@
+//! The JSON API under `/api/v1`, for other systems, with bearer tokens. Documented in
+//! `openapi.json` (served at `/api/openapi.json`); a test checks every route is in it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use xaso_card::CardQr;
+use xaso_domain::register::Person;
+use xaso_domain::role::Role;
+use xaso_domain::{name, PersonalId};
+use xaso_identity::{Principal, PrincipalKind};
+use xaso_store::{AuditFilter, AuditRecord, ChangeMeta, NameQuery, StoredPerson};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+const OPENAPI: &str = include_str!("openapi.json");
+const MAX_LIMIT: usize = 200;
+const DEFAULT_LIMIT: usize = 50;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me))
+        .route("/persons", get(search_persons).post(create_person))
+        .route("/persons/search", post(search_persons_post))
+        .route("/persons/{personal_id}", get(get_person).put(update_person))
+        .route("/persons/{personal_id}/history", get(person_history))
+        .route(
+            "/persons/{personal_id}/residence-events",
+            get(residence_events),
+        )
+        .route("/households/{id}", get(get_household))
+        .route("/card/qr", post(card_qr))
+        .route("/audit", get(list_audit))
+}
+
+pub async fn home() -> Html<&'static str> {
+    Html(include_str!("home.html"))
+}
+
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+/// Bearer tokens seen recently, by hash, so that a busy system does not cost a database read
+/// per request. Entries live for [`TOKEN_CACHE_TTL`], which bounds how long a revoked token
+/// keeps working.
+#[derive(Clone, Default)]
+pub struct TokenCache {
+    entries: Arc<Mutex<HashMap<String, (Principal, Instant)>>>,
+}
+
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Principal> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(p, _)| p.clone())
+    }
+
+    fn put(&self, hash: String, principal: Principal) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() > 10_000 {
+            entries.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+        }
+        entries.insert(hash, (principal, Instant::now()));
+    }
+}
+
+/// The caller, from its bearer token.
+pub struct Caller(pub Principal);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "send a bearer token: Authorization: Bearer <token> (create one with `xaso admin token create`)".into(),
+                )
+            })?;
+        let secret = xaso_identity::bearer(header).ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+        let hash = xaso_identity::hash_token(secret);
+        if let Some(p) = state.tokens.get(&hash) {
+            return Ok(Caller(p));
+        }
+        let store = state.store.clone();
+        let lookup_hash = hash.clone();
+        let record = tokio::task::spawn_blocking(move || store.find_token(&lookup_hash)).await??;
+        let record = record
+            .filter(|t| !t.revoked)
+            .ok_or_else(|| ApiError::Unauthenticated("unknown or revoked token".into()))?;
+        let role = Role::parse(&record.role).ok_or_else(|| {
+            ApiError::Internal(format!("token {:?} has an unknown role", record.name))
+        })?;
+        let principal = Principal {
+            name: record.name,
+            kind: PrincipalKind::ApiToken,
+            role,
+        };
+        state.tokens.put(hash, principal.clone());
+        Ok(Caller(principal))
+    }
+}
+
+fn audit_record(
+    caller: &Principal,
+    action: &str,
+    route: &str,
+    subject: Option<String>,
+) -> AuditRecord {
+    let mut r = AuditRecord::now(&caller.name, caller.kind.as_str(), action, route);
+    r.role = Some(caller.role.as_str().to_string());
+    r.subject = subject;
+    r
+}
+
+async fn audited(state: &AppState, records: Vec<AuditRecord>) -> Result<(), ApiError> {
+    state
+        .audit
+        .record(records)
+        .await
+        .map_err(ApiError::Internal)
+}
+
+/// Runs a store call off the async workers (the store is synchronous).
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn xaso_store::Store) -> xaso_store::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    Ok(tokio::task::spawn_blocking(move || f(store.as_ref())).await??)
+}
+
+fn parse_id(raw: &str) -> Result<PersonalId, ApiError> {
+    PersonalId::parse(raw).map_err(|e| ApiError::invalid("personal_id", e.to_string()))
+}
+
+async fn me(Caller(caller): Caller) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "name": caller.name,
+        "kind": caller.kind.as_str(),
+        "role": caller.role.as_str(),
+    }))
+}
+
+async fn get_person(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<StoredPerson>, ApiError> {
+    let id = parse_id(&raw)?;
+    let lookup = id.clone();
+    let found = blocking(&state, move |s| s.get_person(&lookup)).await?;
+    // A miss is audited too: probing for who is registered is itself an access.
+    audited(
+        &state,
+        vec![audit_record(
+            &caller,
+            "person.read",
+            "GET /api/v1/persons/{personal_id}",
+            Some(id.to_string()),
+        )],
+    )
+    .await?;
+    found.map(Json).ok_or_else(|| {
+        ApiError::NotFound(format!("no person with personal ID {id} in the register"))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    birth_year: Option<i32>,
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchAnswer {
+    /// How the query was read: "personal_id", "cmnd", "qr" or "name".
+    query_kind: &'static str,
+    count: usize,
+    results: Vec<StoredPerson>,
+}
+
+async fn search_persons(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    search(&state, &caller, params, "GET /api/v1/persons").await
+}
+
+async fn search_persons_post(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Json(params): Json<SearchParams>,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    search(&state, &caller, params, "POST /api/v1/persons/search").await
+}
+
+/// Splits "Nguyễn Văn An 1990" into the name and the birth year.
+fn split_trailing_year(q: &str) -> (String, Option<i32>) {
+    let trimmed = q.trim();
+    if let Some((rest, last)) = trimmed.rsplit_once(' ') {
+        if last.len() == 4 && last.bytes().all(|b| b.is_ascii_digit()) {
+            return (rest.trim().to_string(), last.parse().ok());
+        }
+    }
+    (trimmed.to_string(), None)
+}
+
+async fn search(
+    state: &AppState,
+    caller: &Principal,
+    params: SearchParams,
+    route: &str,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    let q = params.q.trim();
+    if q.is_empty() {
+        return Err(ApiError::invalid(
+            "q",
+            "type a personal ID number (12 digits), an old CMND number (9 digits), a name (with or without tones, optionally followed by a birth year) or scan a card",
+        ));
+    }
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    if let Some(y) = params.birth_year {
+        if !(1800..=2200).contains(&y) {
+            return Err(ApiError::invalid(
+                "birth_year",
+                format!("{y} is not a year between 1800 and 2200"),
+            ));
+        }
+    }
+    let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
+    let (kind, results) =
+        if q.contains('|') {
+            let card = xaso_card::parse_qr(q).map_err(|e| ApiError::invalid("q", e.to_string()))?;
+            let id = card.personal_id.clone();
+            let found = blocking(state, move |s| s.get_person(&id)).await?;
+            ("qr", found.into_iter().collect())
+        } else if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
+            match compact.len() {
+                12 => {
+                    let id = PersonalId::parse(&compact)
+                        .map_err(|e| ApiError::invalid("q", e.to_string()))?;
+                    let found = blocking(state, move |s| s.get_person(&id)).await?;
+                    ("personal_id", found.into_iter().collect())
+                }
+                9 => {
+                    let found = blocking(state, move |s| s.find_by_cmnd(&compact)).await?;
+                    ("cmnd", found)
+                }
+                n => return Err(ApiError::invalid(
+                    "q",
+                    format!(
+                        "a number must be a 12-digit personal ID or a 9-digit CMND, got {n} digits"
+                    ),
+                )),
+            }
+        } else {
+            let (name_part, year_in_q) = split_trailing_year(q);
+            if name::stripped_key(&name_part).is_empty() {
+                return Err(ApiError::invalid("q", "the name has no letters"));
+            }
+            let query = NameQuery {
+                name: name_part,
+                birth_year: params.birth_year.or(year_in_q),
+                limit,
+            };
+            let found = blocking(state, move |s| s.search_by_name(&query)).await?;
+            ("name", found)
+        };
+    let records: Vec<AuditRecord> = if results.is_empty() {
+        // The search itself is recorded, without the query (which is personal data).
+        vec![audit_record(caller, "person.search", route, None)]
+    } else {
+        results
+            .iter()
+            .map(|p: &StoredPerson| {
+                audit_record(
+                    caller,
+                    "person.search",
+                    route,
+                    Some(p.person.personal_id.to_string()),
+                )
+            })
+            .collect()
+    };
+    audited(state, records).await?;
+    Ok(Json(SearchAnswer {
+        query_kind: kind,
+        count: results.len(),
+        results,
+    }))
+}
+
+fn require(caller: &Principal, allowed: bool, what: &str) -> Result<(), ApiError> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the role {} may not {what}",
+            caller.role.as_str()
+        )))
+    }
+}
+
+/// Checks what a record must satisfy before it is written, naming the field.
+fn validate_person(p: &Person) -> Result<Person, ApiError> {
+    let mut p = p.clone();
+    p.full_name = name::normalize(&p.full_name);
+    if name::stripped_key(&p.full_name).is_empty() {
+        return Err(ApiError::invalid("full_name", "the full name is required"));
+    }
+    if let Some(other) = &p.other_name {
+        p.other_name = Some(name::normalize(other)).filter(|s| !s.is_empty());
+    }
+    let mismatches = p.personal_id.check_against(p.date_of_birth.as_ref(), p.sex);
+    if let Some(m) = mismatches.first() {
+        let field = match m {
+            xaso_domain::personal_id::IdMismatch::Sex { .. } => "sex",
+            _ => "date_of_birth",
+        };
+        return Err(ApiError::invalid(field, m.to_string()));
+    }
+    if let (Some(dob), Some(death)) = (p.date_of_birth, p.death_date) {
+        if death.year() < dob.year()
+            || (death.full().is_some() && dob.full().is_some() && death < dob)
+        {
+            return Err(ApiError::invalid(
+                "death_date",
+                "the date of death is before the date of birth",
+            ));
+        }
+    }
+    if let Some(code) = &p.ethnicity {
+        if xaso_domain::ethnic::ethnic_by_code(code).is_none() {
+            return Err(ApiError::invalid(
+                "ethnicity",
+                format!("{code:?} is not an ethnic group code of Decision 1019/QĐ-TCTK (01–54)"),
+            ));
+        }
+    }
+    for (field, addr) in [
+        ("permanent_address.commune_code", &p.permanent_address),
+        ("temporary_address.commune_code", &p.temporary_address),
+        ("current_address.commune_code", &p.current_address),
+    ] {
+        if let Some(code) = &addr.commune_code {
+            if xaso_domain::admin_units::units().commune(code).is_none() {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{code:?} is not the code of a commune in force since 1 July 2025"),
+                ));
+            }
+        }
+    }
+    Ok(p)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateBody {
+    record: Person,
+    reason: Option<String>,
+}
+
+async fn create_person(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: Result<Json<CreateBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<StoredPerson>), ApiError> {
+    require(
+        &caller,
+        caller.role.can_edit_register(),
+        "add persons to the register",
+    )?;
+    let Json(body) = body.map_err(json_error)?;
+    let person = validate_person(&body.record)?;
+    let change = ChangeMeta {
+        actor: caller.name.clone(),
+        reason: body.reason,
+    };
+    let subject = person.personal_id.to_string();
+    let stored = blocking(&state, move |s| s.insert_person(&person, &change)).await?;
+    audited(
+        &state,
+        vec![audit_record(
+            &caller,
+            "person.create",
+            "POST /api/v1/persons",
+            Some(subject),
+        )],
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(stored)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateBody {
+    /// The version that was read and edited (optimistic concurrency).
+    version: i64,
+    reason: Option<String>,
+    record: Person,
+}
+
+async fn update_person(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(raw): Path<String>,
+    body: Result<Json<UpdateBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<StoredPerson>, ApiError> {
+    require(
+        &caller,
+        caller.role.can_edit_register(),
+        "change the register",
+    )?;
+    let id = parse_id(&raw)?;
+    let Json(body) = body.map_err(json_error)?;
+    if body.record.personal_id != id {
+        return Err(ApiError::invalid(
+            "record.personal_id",
+            "the personal ID in the record differs from the one in the path; an ID is never edited in place",
+        ));
+    }
+    let reason = body
+        .reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason.is_none() {
+        return Err(ApiError::invalid("reason", "say why the record is changed"));
+    }
+    let person = validate_person(&body.record)?;
+    let change = ChangeMeta {
+        actor: caller.name.clone(),
+        reason: reason.clone(),
+    };
+    let version = body.version;
+    let stored = blocking(&state, move |s| s.update_person(&person, version, &change)).await?;
+    let mut record = audit_record(
+        &caller,
+        "person.update",
+        "PUT /api/v1/persons/{personal_id}",
+        Some(id.to_string()),
+    );
+    record.reason = reason;
+    audited(&state, vec![record]).await?;
+    Ok(Json(stored))
+}
+
+fn json_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    ApiError::invalid("body", e.body_text())
+}
+
+async fn person_history(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id(&raw)?;
+    let lookup = id.clone();
+    let versions = blocking(&state, move |s| s.person_history(&lookup)).await?;
+    audited(
+        &state,
+        vec![audit_record(
+            &caller,
+            "person.history",
+            "GET /api/v1/persons/{personal_id}/history",
+            Some(id.to_string()),
+        )],
+    )
+    .await?;
+    if versions.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no person with personal ID {id} in the register"
+        )));
+    }
+    Ok(Json(
+        serde_json::json!({ "personal_id": id, "versions": versions }),
+    ))
+}
+
+async fn residence_events(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(raw): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id(&raw)?;
+    let lookup = id.clone();
+    let events = blocking(&state, move |s| s.residence_events(&lookup)).await?;
+    audited(
+        &state,
+        vec![audit_record(
+            &caller,
+            "person.residence",
+            "GET /api/v1/persons/{personal_id}/residence-events",
+            Some(id.to_string()),
+        )],
+    )
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "personal_id": id, "events": events }),
+    ))
+}
+
+async fn get_household(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = id.trim().to_string();
+    if id.is_empty() || id.len() > 64 {
+        return Err(ApiError::invalid(
+            "id",
+            "a household number is 1–64 characters",
+        ));
+    }
+    let lookup = id.clone();
+    let (household, members) = blocking(&state, move |s| {
+        Ok((s.get_household(&lookup)?, s.household_members(&lookup)?))
+    })
+    .await?;
+    let mut records = vec![audit_record(
+        &caller,
+        "household.read",
+        "GET /api/v1/households/{id}",
+        Some(id.clone()),
+    )];
+    records.extend(members.iter().map(|m| {
+        audit_record(
+            &caller,
+            "person.read",
+            "GET /api/v1/households/{id}",
+            Some(m.person.personal_id.to_string()),
+        )
+    }));
+    audited(&state, records).await?;
+    let household =
+        household.ok_or_else(|| ApiError::NotFound(format!("no household numbered {id}")))?;
+    Ok(Json(serde_json::json!({
+        "household": household,
+        "members": members,
+    })))
+}
+
+/// A field where the card and the register disagree.
+#[derive(Debug, Serialize)]
+pub struct Difference {
+    field: &'static str,
+    card: String,
+    register: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CardAnswer {
+    card: CardQr,
+    person: Option<StoredPerson>,
+    differences: Vec<Difference>,
+}
+
+fn differences(card: &CardQr, person: &Person) -> Vec<Difference> {
+    let mut out = Vec::new();
+    if name::key(&card.full_name) != name::key(&person.full_name) {
+        out.push(Difference {
+            field: "full_name",
+            card: card.full_name.clone(),
+            register: person.full_name.clone(),
+        });
+    }
+    if Some(card.date_of_birth) != person.date_of_birth {
+        out.push(Difference {
+            field: "date_of_birth",
+            card: card.date_of_birth.to_iso(),
+            register: person.date_of_birth.map(|d| d.to_iso()).unwrap_or_default(),
+        });
+    }
+    if Some(card.sex) != person.sex {
+        out.push(Difference {
+            field: "sex",
+            card: card.sex.as_str().into(),
+            register: person
+                .sex
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+        });
+    }
+    if card.old_cmnd.is_some() && card.old_cmnd != person.old_cmnd {
+        out.push(Difference {
+            field: "old_cmnd",
+            card: card
+                .old_cmnd
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            register: person
+                .old_cmnd
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        });
+    }
+    out
+}
+
+async fn card_qr(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    body: String,
+) -> Result<Json<CardAnswer>, ApiError> {
+    let card = xaso_card::parse_qr(&body).map_err(|e| ApiError::invalid(e.field, e.to_string()))?;
+    let id = card.personal_id.clone();
+    let person = blocking(&state, move |s| s.get_person(&id)).await?;
+    audited(
+        &state,
+        vec![audit_record(
+            &caller,
+            "card.qr",
+            "POST /api/v1/card/qr",
+            Some(card.personal_id.to_string()),
+        )],
+    )
+    .await?;
+    let differences = person
+        .as_ref()
+        .map(|p| differences(&card, &p.person))
+        .unwrap_or_default();
+    Ok(Json(CardAnswer {
+        card,
+        person,
+        differences,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    subject: Option<String>,
+    actor: Option<String>,
+    action: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_audit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<AuditParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    require(&caller, caller.role.can_read_audit(), "read the audit log")?;
+    let filter = AuditFilter {
+        subject: params.subject.filter(|s| !s.is_empty()),
+        actor: params.actor.filter(|s| !s.is_empty()),
+        action: params.action.filter(|s| !s.is_empty()),
+        limit: params.limit.unwrap_or(100).clamp(1, 1000),
+    };
+    let records = blocking(&state, move |s| s.list_audit(&filter)).await?;
+    Ok(Json(
+        serde_json::json!({ "count": records.len(), "records": records }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_year_is_split_from_the_name() {
+        assert_eq!(
+            split_trailing_year("Nguyễn Văn An 1990"),
+            ("Nguyễn Văn An".to_string(), Some(1990))
+        );
+        assert_eq!(
+            split_trailing_year("Nguyen Van An"),
+            ("Nguyen Van An".to_string(), None)
+        );
+        assert_eq!(
+            split_trailing_year(" An 199 "),
+            ("An 199".to_string(), None)
+        );
+    }
+
+    #[test]
+    fn every_route_is_in_the_openapi_document() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap_or_default();
+        let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+        for path in [
+            "/healthz",
+            "/api/v1/me",
+            "/api/v1/persons",
+            "/api/v1/persons/search",
+            "/api/v1/persons/{personal_id}",
+            "/api/v1/persons/{personal_id}/history",
+            "/api/v1/persons/{personal_id}/residence-events",
+            "/api/v1/households/{id}",
+            "/api/v1/card/qr",
+            "/api/v1/audit",
+        ] {
+            assert!(paths.contains_key(path), "{path} is not documented");
+        }
+        assert_eq!(doc["openapi"].as_str(), Some("3.1.0"));
+    }
+}

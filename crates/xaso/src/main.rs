@@ -1,0 +1,431 @@
+//! `xaso`: the command line of Xã số. Each subcommand parses its flags, opens the store and
+//! calls into the library crates; no rules live here.
+
+mod import;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use xaso_domain::role::Role;
+use xaso_store::{ApiTokenRecord, AuditRecord, ChangeMeta, LoadItem, Store};
+
+#[derive(Parser)]
+#[command(name = "xaso", version, about = "Xã số — population register, ID-card checks and public services for a commune")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: a directory for the embedded SQLite file, or a PostgreSQL URL.
+#[derive(Args, Clone)]
+struct StoreArgs {
+    /// Directory of the embedded database (SQLite, created if missing).
+    #[arg(long, default_value = "xaso-data", env = "XASO_DATA")]
+    data: PathBuf,
+    /// Use PostgreSQL instead: postgres://user@host:port/db
+    #[arg(long, env = "XASO_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    fn open(&self) -> Result<Box<dyn Store>, String> {
+        xaso_store::open(self.database_url.as_deref(), &self.data).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "XASO_LISTEN")]
+        listen: String,
+        /// On first run, fill an empty register with the demo commune and create an admin token.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Build a deterministic synthetic commune (and sector lists with typing errors).
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Number of residents.
+        #[arg(long, default_value_t = 30_000)]
+        residents: usize,
+        /// Seed: the same seed gives the same commune.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write the sector lists (default DATA/lists).
+        #[arg(long)]
+        lists: Option<PathBuf>,
+    },
+    /// Import data into the store.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export data from the store.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Administration: tokens for systems.
+    Admin {
+        #[command(subcommand)]
+        what: AdminWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Load persons from CSV or XLSX (Vietnamese headers are recognised). All or nothing,
+    /// unless --skip-invalid.
+    Registry {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The file (.csv or .xlsx).
+        file: PathBuf,
+        /// Import the valid rows and report the others, instead of importing nothing.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Where to write the per-row error report (default FILE.errors.csv).
+        #[arg(long)]
+        errors: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// Write the register as CSV in the import format.
+    Registry {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Output file ("-" for standard output).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminWhat {
+    /// Bearer tokens for other systems.
+    Token {
+        #[command(subcommand)]
+        what: TokenWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenWhat {
+    /// Create a token; prints the token alone on standard output (it is shown only once).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+        /// admin, police, desk, justice, labour, land, leader or read-only.
+        #[arg(long)]
+        role: String,
+    },
+    /// List tokens (names and roles, never the secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xaso: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XASO_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            demo,
+        } => serve(&store, &listen, demo),
+        Command::Demo {
+            store,
+            residents,
+            seed,
+            lists,
+        } => {
+            let db = store.open()?;
+            let lists = lists.unwrap_or_else(|| store.data.join("lists"));
+            build_demo(db.as_ref(), residents, seed, &lists)
+        }
+        Command::Import {
+            what:
+                ImportWhat::Registry {
+                    store,
+                    file,
+                    skip_invalid,
+                    errors,
+                },
+        } => {
+            let db = store.open()?;
+            let report = errors.unwrap_or_else(|| {
+                let mut p = file.clone().into_os_string();
+                p.push(".errors.csv");
+                PathBuf::from(p)
+            });
+            import::import_registry(db.as_ref(), &file, skip_invalid, &report, &cli_actor())
+        }
+        Command::Export {
+            what: ExportWhat::Registry { store, out },
+        } => {
+            let db = store.open()?;
+            export_registry(db.as_ref(), &out)
+        }
+        Command::Admin {
+            what: AdminWhat::Token { what },
+        } => match what {
+            TokenWhat::Create { store, name, role } => {
+                let db = store.open()?;
+                let secret = create_token(db.as_ref(), &name, &role)?;
+                println!("{secret}");
+                Ok(())
+            }
+            TokenWhat::List { store } => {
+                let db = store.open()?;
+                for t in db.list_tokens().map_err(|e| e.to_string())? {
+                    println!(
+                        "{}\t{}\t{}{}",
+                        t.name,
+                        t.role,
+                        t.created_at,
+                        if t.revoked { "\trevoked" } else { "" }
+                    );
+                }
+                Ok(())
+            }
+        },
+    }
+}
+
+/// Who runs a command, for the audit log.
+fn cli_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+fn audit_cli(db: &dyn Store, action: &str, command: &str, reason: Option<String>) -> Result<(), String> {
+    let mut record = AuditRecord::now(&cli_actor(), "cli", action, command);
+    record.reason = reason;
+    db.append_audit(&[record]).map_err(|e| format!("cannot write the audit log: {e}"))
+}
+
+fn create_token(db: &dyn Store, name: &str, role: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err("--name: a token name is 1–100 characters".into());
+    }
+    let role = Role::parse(role).ok_or_else(|| {
+        format!(
+            "--role: {role:?} is not a role; use one of {}",
+            Role::ALL.map(|r| r.as_str()).join(", ")
+        )
+    })?;
+    let token = xaso_identity::new_token().map_err(|e| e.to_string())?;
+    db.insert_token(&ApiTokenRecord {
+        name: name.to_string(),
+        role: role.as_str().to_string(),
+        token_hash: token.hash,
+        created_at: xaso_store::now_rfc3339(),
+        revoked: false,
+    })
+    .map_err(|e| e.to_string())?;
+    audit_cli(db, "token.create", "admin token create", Some(format!("token {name:?} with role {role}")))?;
+    Ok(token.secret)
+}
+
+fn build_demo(db: &dyn Store, residents: usize, seed: u64, lists: &Path) -> Result<(), String> {
+    let existing = db.count_persons().map_err(|e| e.to_string())?;
+    if existing > 0 {
+        return Err(format!(
+            "the register already holds {existing} persons; build the demo into an empty --data directory"
+        ));
+    }
+    let started = std::time::Instant::now();
+    let opts = xaso_demo::DemoOptions {
+        residents,
+        seed,
+        ..xaso_demo::DemoOptions::default()
+    };
+    eprintln!("building the demo commune ({residents} residents, seed {seed})…");
+    let commune = xaso_demo::generate(&opts);
+    let summary = load_commune(db, &commune)?;
+    std::fs::create_dir_all(lists).map_err(|e| format!("{}: {e}", lists.display()))?;
+    let written = xaso_demo::write_sector_lists(&commune, lists, seed)
+        .map_err(|e| format!("cannot write the sector lists to {}: {e}", lists.display()))?;
+    db.set_meta("commune_code", &commune.commune_code)
+        .and_then(|_| db.set_meta("commune_name", &commune.commune_name))
+        .and_then(|_| db.set_meta("demo_seed", &seed.to_string()))
+        .map_err(|e| e.to_string())?;
+    audit_cli(db, "register.demo", "demo", Some(format!("{} synthetic persons", summary.persons)))?;
+    eprintln!(
+        "{}: {} persons, {} households, {} residence events in {:.1}s",
+        commune.commune_name,
+        summary.persons,
+        summary.households,
+        summary.events,
+        started.elapsed().as_secs_f64()
+    );
+    for list in written {
+        eprintln!("  sector list {:<17} {:>6} rows  {}", list.kind, list.rows, list.path.display());
+    }
+    Ok(())
+}
+
+fn load_commune(db: &dyn Store, commune: &xaso_demo::DemoCommune) -> Result<xaso_store::LoadSummary, String> {
+    let persons = commune
+        .persons
+        .iter()
+        .enumerate()
+        .map(|(i, p)| LoadItem::person(i + 1, p.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut items = persons
+        .into_iter()
+        .chain(commune.households.iter().cloned().map(LoadItem::Household))
+        .chain(commune.events.iter().cloned().map(LoadItem::ResidenceEvent));
+    let change = ChangeMeta {
+        actor: cli_actor(),
+        reason: Some("synthetic demo commune".into()),
+    };
+    let mut conflicts_seen = Vec::new();
+    let summary = db
+        .load(&mut items, &change, &mut |c| {
+            conflicts_seen = c.to_vec();
+            c.is_empty()
+        })
+        .map_err(|e| e.to_string())?;
+    if let Some(c) = conflicts_seen.first() {
+        return Err(format!(
+            "the demo commune conflicts with the register (person {} : {}); nothing was loaded",
+            c.line, c.rule
+        ));
+    }
+    Ok(summary)
+}
+
+fn export_registry(db: &dyn Store, out: &Path) -> Result<(), String> {
+    let to_stdout = out.as_os_str() == "-";
+    let sink: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(
+            std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?,
+        )
+    };
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
+    w.write_record(import::REGISTER_HEADERS).map_err(|e| e.to_string())?;
+    let mut n = 0u64;
+    db.for_each_person(&mut |p| {
+        w.write_record(import::register_row(&p.person))
+            .map_err(|e| xaso_store::StoreError::Database(format!("write failed: {e}")))?;
+        n += 1;
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    w.flush().map_err(|e| e.to_string())?;
+    audit_cli(db, "register.export", "export registry", Some(format!("exported {n} persons")))?;
+    if !to_stdout {
+        eprintln!("exported {n} persons to {}", out.display());
+    }
+    Ok(())
+}
+
+fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
+    let db: Arc<dyn Store> = Arc::from(store.open()?);
+    let mut admin_login = None;
+    if demo {
+        if db.get_meta("demo_seed").map_err(|e| e.to_string())?.is_none()
+            && db.count_persons().map_err(|e| e.to_string())? == 0
+        {
+            build_demo(db.as_ref(), 30_000, 1, &store.data.join("lists"))?;
+        }
+        admin_login = Some(demo_admin_token(db.as_ref(), &store.data)?);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let persons = db.count_persons().map_err(|e| e.to_string())?;
+        println!("Xã số đang chạy tại / is running at http://{addr}/");
+        println!("  cơ sở dữ liệu / database: {} ({persons} persons)", db.backend());
+        println!("  API: http://{addr}/api/openapi.json");
+        if let Some(token) = &admin_login {
+            println!("  đăng nhập quản trị / admin login (API bearer token): {token}");
+            println!("  thử / try: curl -H 'Authorization: Bearer {token}' 'http://{addr}/api/v1/persons?q=nguyen+van+an'");
+        }
+        let _ = std::io::stdout().flush();
+        let state = xaso_web::AppState::new(db);
+        xaso_web::serve(listener, state)
+            .await
+            .map_err(|e| format!("the server stopped: {e}"))
+    })
+}
+
+/// The demo's admin token is kept in a file beside the demo data so every `serve --demo` can
+/// print it; a real deployment creates tokens with `xaso admin token create` and keeps none.
+fn demo_admin_token(db: &dyn Store, data: &Path) -> Result<String, String> {
+    let path = data.join("demo-admin-token.txt");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        let secret = secret.trim().to_string();
+        if db
+            .find_token(&xaso_identity::hash_token(&secret))
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Ok(secret);
+        }
+    }
+    let name = format!("demo-admin-{}", xaso_store::now_rfc3339());
+    let secret = create_token(db, &name, "admin")?;
+    std::fs::create_dir_all(data).map_err(|e| format!("{}: {e}", data.display()))?;
+    write_private(&path, &secret).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(secret)
+}
+
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    writeln!(f, "{content}")
+}

@@ -1,0 +1,437 @@
+//! The binary at its boundaries: the CLI as a user runs it, and the HTTP API as another system
+//! calls it. Each test gets its own data directory and server on a free port.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const XASO: &str = env!("CARGO_BIN_EXE_xaso");
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let mut b = [0u8; 6];
+        getrandom::fill(&mut b).unwrap();
+        let suffix: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let p = std::env::temp_dir().join(format!("xaso-e2e-{tag}-{suffix}"));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn xaso(args: &[&str]) -> Output {
+    Command::new(XASO)
+        .args(args)
+        .env("XASO_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "xaso failed: {}\nstdout: {}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn data_arg(dir: &Path) -> String {
+    dir.join("data").to_string_lossy().into_owned()
+}
+
+/// A running `xaso serve`, stopped on drop.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(data: &str) -> Server {
+        let mut child = Command::new(XASO)
+            .args(["serve", "--data", data, "--listen", "127.0.0.1:0"])
+            .env("XASO_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().unwrap().unwrap();
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('/')
+            .to_string();
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, addr }
+    }
+
+    fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &str)>) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        if let Some(t) = token {
+            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        let body_bytes = body.map(|(ct, b)| {
+            req.push_str(&format!("Content-Type: {ct}\r\nContent-Length: {}\r\n", b.len()));
+            b.as_bytes().to_vec()
+        });
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).unwrap();
+        if let Some(b) = body_bytes {
+            stream.write_all(&b).unwrap();
+        }
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            dechunk(rest)
+        } else {
+            rest.to_string()
+        };
+        (status, body)
+    }
+
+    fn get_json(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let (s, b) = self.request("GET", path, Some(token), None);
+        (s, serde_json::from_str(&b).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let (size, rest) = s.split_once("\r\n").unwrap();
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn token(data: &str, name: &str, role: &str) -> String {
+    let out = ok(&xaso(&["admin", "token", "create", "--data", data, "--name", name, "--role", role]));
+    let t = out.trim().to_string();
+    assert!(t.starts_with("xaso_") && !t.contains('\n'), "token printed alone: {out:?}");
+    t
+}
+
+const HEADERS: &str = "Số định danh cá nhân,Họ và tên,Ngày sinh,Giới tính,Dân tộc,Số hộ,Quan hệ với chủ hộ,Nơi thường trú,Mã xã thường trú";
+
+fn write(dir: &Path, name: &str, content: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn small_register(dir: &Path) -> String {
+    write(
+        dir,
+        "register.csv",
+        &format!(
+            "{HEADERS}\n\
+             038075000001,Nguyễn Văn Hùng,12/05/1975,Nam,Kinh,HK-1,Chủ hộ,Thôn 3,16309\n\
+             038177000002,Lê Thị Hoà,1977,Nữ,Kinh,HK-1,Vợ,Thôn 3,16309\n\
+             038305000003,Nguyễn Thị Thuý,01/09/2005,Nữ,Kinh,HK-1,Con,Thôn 3,16309\n\
+             001090000004,Trần Đức Hoà,03/1990,Nam,Mường,HK-2,Chủ hộ,Tổ 5,16309\n"
+        ),
+    )
+}
+
+#[test]
+fn import_then_query_the_api_with_audit_and_roles() {
+    let dir = TempDir::new("api");
+    let data = data_arg(dir.path());
+    let file = small_register(dir.path());
+    let out = xaso(&["import", "registry", "--data", &data, &file]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imported 4 persons"));
+    let admin = token(&data, "tester", "admin");
+    let labour = token(&data, "labour-office", "labour");
+    let reader = token(&data, "reader", "read-only");
+    let server = Server::start(&data);
+
+    let (s, body) = server.request("GET", "/healthz", None, None);
+    assert_eq!((s, body.contains("\"ok\"")), (200, true));
+
+    // No token, a wrong token.
+    assert_eq!(server.request("GET", "/api/v1/persons/038075000001", None, None).0, 401);
+    assert_eq!(server.request("GET", "/api/v1/persons/038075000001", Some("xaso_nope"), None).0, 401);
+
+    // Lookup by ID; partial dates in ISO form.
+    let (s, p) = server.get_json("/api/v1/persons/038177000002", &reader);
+    assert_eq!(s, 200);
+    assert_eq!(p["full_name"], "Lê Thị Hoà");
+    assert_eq!(p["date_of_birth"], "1977");
+    assert_eq!(p["sex"], "female");
+    assert_eq!(p["household_id"], "HK-1");
+    assert_eq!(p["version"], 1);
+    let (s, p) = server.get_json("/api/v1/persons/001090000004", &reader);
+    assert_eq!((s, p["date_of_birth"].as_str()), (200, Some("1990-03")));
+    assert_eq!(p["ethnicity"], "04");
+
+    // A malformed ID names the field and the rule; an unknown one is 404.
+    let (s, e) = server.get_json("/api/v1/persons/03807500000", &reader);
+    assert_eq!(s, 422);
+    assert_eq!(e["error"]["field"], "personal_id");
+    assert!(e["error"]["message"].as_str().unwrap().contains("12 digits"));
+    assert_eq!(server.get_json("/api/v1/persons/038075999999", &reader).0, 404);
+
+    // Search by name without tones, with tones, with a birth year; by ID; by CMND-less number.
+    let (s, r) = server.get_json("/api/v1/persons?q=nguyen%20thi%20thuy", &reader);
+    assert_eq!((s, r["query_kind"].as_str(), r["count"].as_u64()), (200, Some("name"), Some(1)));
+    assert_eq!(r["results"][0]["personal_id"], "038305000003");
+    let (_, r) = server.get_json("/api/v1/persons?q=Nguy%E1%BB%85n%20Th%E1%BB%8B%20Th%C3%BAy", &reader);
+    assert_eq!(r["count"], 1, "Thúy finds Thuý: {r}");
+    let (_, r) = server.get_json("/api/v1/persons?q=hoa%201990", &reader);
+    assert_eq!(r["count"], 1);
+    assert_eq!(r["results"][0]["full_name"], "Trần Đức Hoà");
+    let (_, r) = server.get_json("/api/v1/persons?q=038075000001", &reader);
+    assert_eq!((r["query_kind"].as_str(), r["count"].as_u64()), (Some("personal_id"), Some(1)));
+    let (s, e) = server.get_json("/api/v1/persons?q=", &reader);
+    assert_eq!((s, e["error"]["field"].as_str()), (422, Some("q")));
+    let (s, r) = server.request(
+        "POST",
+        "/api/v1/persons/search",
+        Some(&reader),
+        Some(("application/json", r#"{"q":"tran duc hoa"}"#)),
+    );
+    assert_eq!(s, 200, "{r}");
+    assert!(r.contains("001090000004"));
+
+    // Household with members.
+    let (s, h) = server.get_json("/api/v1/households/HK-1", &reader);
+    assert_eq!(s, 200);
+    assert_eq!(h["household"]["head_personal_id"], "038075000001");
+    assert_eq!(h["members"].as_array().unwrap().len(), 3);
+
+    // The card QR: parsed, matched, differences named; garbage names the field.
+    let payload = "038305000003|||01092005|Nữ|Thôn 3, Tế Lợi, Nông Cống, Thanh Hóa|15082021\r\n";
+    let (s, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", payload)));
+    assert_eq!(s, 422, "an empty name is refused: {b}");
+    assert!(b.contains("full_name"), "{b}");
+    let payload = "038305000003||Nguyễn Thị Thúy|01092005|Nữ|Thôn 3, Tế Lợi, Nông Cống, Thanh Hóa|15082021|extra";
+    let (s, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", payload)));
+    assert_eq!(s, 200, "{b}");
+    let card: serde_json::Value = serde_json::from_str(&b).unwrap();
+    assert_eq!(card["card"]["personal_id"], "038305000003");
+    assert_eq!(card["person"]["full_name"], "Nguyễn Thị Thuý");
+    assert_eq!(card["differences"].as_array().unwrap().len(), 0, "Thúy = Thuý: {b}");
+    let payload = "038305000003||Nguyễn Thị Thu|02092005|Nữ|Thôn 3|15082021";
+    let (_, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", payload)));
+    let card: serde_json::Value = serde_json::from_str(&b).unwrap();
+    let fields: Vec<&str> = card["differences"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["full_name", "date_of_birth"]);
+    let (s, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", "hello|world")));
+    assert_eq!(s, 422, "{b}");
+
+    // Editing: read-only may not; police/admin may, with a reason; the history keeps both.
+    let (_, current) = server.get_json("/api/v1/persons/038177000002", &admin);
+    let mut record = current.clone();
+    for k in ["version", "updated_at", "updated_by"] {
+        record.as_object_mut().unwrap().remove(k);
+    }
+    record["full_name"] = "Lê Thị Hòa".into();
+    let body = serde_json::json!({"version": 1, "reason": "theo giấy khai sinh", "record": record}).to_string();
+    let (s, _) = server.request("PUT", "/api/v1/persons/038177000002", Some(&reader), Some(("application/json", &body)));
+    assert_eq!(s, 403);
+    let no_reason = serde_json::json!({"version": 1, "record": record}).to_string();
+    let (s, b) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &no_reason)));
+    assert_eq!(s, 422);
+    assert!(b.contains("\"reason\""), "{b}");
+    let mut bad = record.clone();
+    bad["date_of_birth"] = "1980".into();
+    let bad_body = serde_json::json!({"version": 1, "reason": "x", "record": bad}).to_string();
+    let (s, b) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &bad_body)));
+    assert_eq!(s, 422, "the ID says born 1977: {b}");
+    assert!(b.contains("date_of_birth"), "{b}");
+    let (s, b) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &body)));
+    assert_eq!(s, 200, "{b}");
+    let (s, _) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &body)));
+    assert_eq!(s, 409, "a stale version is refused");
+    let (_, hist) = server.get_json("/api/v1/persons/038177000002/history", &reader);
+    let versions = hist["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(versions[0]["record"]["full_name"], "Lê Thị Hoà");
+    assert_eq!(versions[1]["record"]["full_name"], "Lê Thị Hòa");
+    assert_eq!(versions[1]["changed_by"], "tester");
+
+    // Audit: labour may not read it; admin sees every access, by whom and which route.
+    assert_eq!(server.get_json("/api/v1/audit", &labour).0, 403);
+    let (s, a) = server.get_json("/api/v1/audit?subject=038177000002&limit=100", &admin);
+    assert_eq!(s, 200);
+    let records = a["records"].as_array().unwrap();
+    let actions: Vec<&str> = records.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"person.read"), "{actions:?}");
+    assert!(actions.contains(&"person.update"), "{actions:?}");
+    assert!(actions.contains(&"person.history"), "{actions:?}");
+    assert!(records.iter().any(|r| r["actor"] == "reader" && r["role"] == "read-only"));
+    assert!(records.iter().all(|r| !r["route"].as_str().unwrap().contains("038177000002")), "routes are templates");
+    let (_, a) = server.get_json("/api/v1/audit?action=card.qr", &admin);
+    assert!(a["count"].as_u64().unwrap() >= 2);
+
+    // The OpenAPI document is served and parses.
+    let (s, doc) = server.request("GET", "/api/openapi.json", None, None);
+    assert_eq!(s, 200);
+    let doc: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert!(doc["paths"]["/api/v1/card/qr"]["post"].is_object());
+}
+
+#[test]
+fn an_import_with_bad_rows_writes_nothing_unless_told_to_skip_them() {
+    let dir = TempDir::new("bad");
+    let data = data_arg(dir.path());
+    let file = write(
+        dir.path(),
+        "bad.csv",
+        &format!(
+            "{HEADERS}\n\
+             038075000001,Nguyễn Văn Hùng,12/05/1975,Nam,Kinh,HK-1,Chủ hộ,Thôn 3,16309\n\
+             03807500000X,Lê Thị Hoà,1977,Nữ,Kinh,HK-1,Vợ,Thôn 3,16309\n\
+             038305000003,Nguyễn Thị Thuý,31/02/2005,Nữ,Kinh,HK-1,Con,Thôn 3,16309\n\
+             038075000001,Nguyễn Văn Hùng,12/05/1975,Nam,Kinh,HK-1,Chủ hộ,Thôn 3,16309\n\
+             001090000004,Trần Đức Hoà,03/1990,Nam,Người sao Hỏa,HK-2,Chủ hộ,Tổ 5,99999\n"
+        ),
+    );
+    let out = xaso(&["import", "registry", "--data", &data, &file]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    let report = std::fs::read_to_string(format!("{file}.errors.csv")).unwrap();
+    for (line, column) in [
+        ("3", "Số định danh cá nhân"),
+        ("4", "Ngày sinh"),
+        ("5", "Số định danh cá nhân"),
+        ("6", "Dân tộc"),
+        ("6", "Mã xã thường trú"),
+    ] {
+        assert!(
+            report.lines().any(|l| l.starts_with(&format!("{line},{column},"))),
+            "no error for line {line} column {column} in:\n{report}"
+        );
+    }
+    let export = dir.path().join("out.csv");
+    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
+    assert_eq!(std::fs::read_to_string(&export).unwrap().lines().count(), 1, "only the header");
+
+    let out = xaso(&["import", "registry", "--data", &data, "--skip-invalid", &file]);
+    ok(&out);
+    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
+    let exported = std::fs::read_to_string(&export).unwrap();
+    assert_eq!(exported.lines().count(), 2, "{exported}");
+    assert!(exported.contains("038075000001,,Nguyễn Văn Hùng,,12/05/1975,Nam"));
+}
+
+#[test]
+fn export_and_reimport_round_trip_the_register() {
+    let dir = TempDir::new("roundtrip");
+    let data = data_arg(dir.path());
+    let out = xaso(&["demo", "--data", &data, "--residents", "600", "--seed", "3"]);
+    ok(&out);
+    let export = dir.path().join("register.csv");
+    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
+    let data2 = dir.path().join("data2").to_string_lossy().into_owned();
+    ok(&xaso(&["import", "registry", "--data", &data2, export.to_str().unwrap()]));
+    let export2 = dir.path().join("register2.csv");
+    ok(&xaso(&["export", "registry", "--data", &data2, "--out", export2.to_str().unwrap()]));
+    let a = std::fs::read_to_string(&export).unwrap();
+    let b = std::fs::read_to_string(&export2).unwrap();
+    assert!(a.lines().count() > 500);
+    assert_eq!(a, b, "export → import → export changes nothing");
+    // The demo wrote its sector lists too.
+    let lists: Vec<_> = std::fs::read_dir(dir.path().join("data").join("lists")).unwrap().collect();
+    assert!(lists.len() >= 7, "{lists:?}");
+    // A second demo into the same register is refused rather than mixed in.
+    let out = xaso(&["demo", "--data", &data, "--residents", "50"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn a_killed_import_leaves_the_register_as_it_was() {
+    let dir = TempDir::new("kill");
+    let data = data_arg(dir.path());
+    ok(&xaso(&["import", "registry", "--data", &data, &small_register(dir.path())]));
+    // A file big enough that the import is still running when it is killed.
+    let big = dir.path().join("big.csv");
+    {
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        writeln!(w, "{HEADERS}").unwrap();
+        for i in 0..200_000u32 {
+            let sex = if i % 2 == 0 { ("Nam", '0') } else { ("Nữ", '1') };
+            writeln!(w, "038{}90{:06},Phạm Văn Tư,1990,{},Kinh,HK-B{},Chủ hộ,Thôn 1,16309", sex.1, i, sex.0, i).unwrap();
+        }
+    }
+    let mut child = Command::new(XASO)
+        .args(["import", "registry", "--data", &data, big.to_str().unwrap()])
+        .env("XASO_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until it is writing (the database file grows), then kill it.
+    let wal = dir.path().join("data").join("xaso.db-wal");
+    let started = Instant::now();
+    while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4 << 20 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the import never started writing");
+        if child.try_wait().unwrap().is_some() {
+            panic!("the import finished before it could be killed; make the file bigger");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let export = dir.path().join("after.csv");
+    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
+    assert_eq!(std::fs::read_to_string(&export).unwrap().lines().count(), 5, "header + the 4 persons from before");
+    // And the same import, run to the end, works.
+    let out = xaso(&["import", "registry", "--data", &data, big.to_str().unwrap()]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imported 200000 persons"));
+}
+
+#[test]
+fn cli_errors_name_the_flag() {
+    let dir = TempDir::new("cli");
+    let data = data_arg(dir.path());
+    let out = xaso(&["admin", "token", "create", "--data", &data, "--name", "x", "--role", "mayor"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--role"));
+    let out = xaso(&["import", "registry", "--data", &data, "/nonexistent/file.csv"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.csv"));
+    let f = write(dir.path(), "noid.csv", "Họ và tên,Ngày sinh\nA,1990\n");
+    let out = xaso(&["import", "registry", "--data", &data, &f]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Số định danh cá nhân"));
+    let out = xaso(&["serve", "--database-url", "mysql://x", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
+}
