@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn only_police_and_admin_edit_the_register() {
-        let editors: Vec<Role> = Role::ALL.into_iter().filter(|r| r.can_edit_register()).collect();
+        let editors: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can_edit_register())
+            .collect();
         assert_eq!(editors, vec![Role::Admin, Role::Police]);
         assert!(!Role::Labour.can_read_audit());
     }

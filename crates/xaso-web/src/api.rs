@@ -262,44 +262,45 @@ async fn search(
         }
     }
     let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
-    let (kind, results) =
-        if q.contains('|') {
-            let card = xaso_card::parse_qr(q).map_err(|e| ApiError::invalid("q", e.to_string()))?;
-            let id = card.personal_id.clone();
-            let found = blocking(state, move |s| s.get_person(&id)).await?;
-            ("qr", found.into_iter().collect())
-        } else if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
-            match compact.len() {
-                12 => {
-                    let id = PersonalId::parse(&compact)
-                        .map_err(|e| ApiError::invalid("q", e.to_string()))?;
-                    let found = blocking(state, move |s| s.get_person(&id)).await?;
-                    ("personal_id", found.into_iter().collect())
-                }
-                9 => {
-                    let found = blocking(state, move |s| s.find_by_cmnd(&compact)).await?;
-                    ("cmnd", found)
-                }
-                n => return Err(ApiError::invalid(
+    let (kind, results) = if q.contains('|') {
+        let card = xaso_card::parse_qr(q).map_err(|e| ApiError::invalid("q", e.to_string()))?;
+        let id = card.personal_id.clone();
+        let found = blocking(state, move |s| s.get_person(&id)).await?;
+        ("qr", found.into_iter().collect())
+    } else if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
+        match compact.len() {
+            12 => {
+                let id = PersonalId::parse(&compact)
+                    .map_err(|e| ApiError::invalid("q", e.to_string()))?;
+                let found = blocking(state, move |s| s.get_person(&id)).await?;
+                ("personal_id", found.into_iter().collect())
+            }
+            9 => {
+                let found = blocking(state, move |s| s.find_by_cmnd(&compact)).await?;
+                ("cmnd", found)
+            }
+            n => {
+                return Err(ApiError::invalid(
                     "q",
                     format!(
                         "a number must be a 12-digit personal ID or a 9-digit CMND, got {n} digits"
                     ),
-                )),
+                ))
             }
-        } else {
-            let (name_part, year_in_q) = split_trailing_year(q);
-            if name::stripped_key(&name_part).is_empty() {
-                return Err(ApiError::invalid("q", "the name has no letters"));
-            }
-            let query = NameQuery {
-                name: name_part,
-                birth_year: params.birth_year.or(year_in_q),
-                limit,
-            };
-            let found = blocking(state, move |s| s.search_by_name(&query)).await?;
-            ("name", found)
+        }
+    } else {
+        let (name_part, year_in_q) = split_trailing_year(q);
+        if name::stripped_key(&name_part).is_empty() {
+            return Err(ApiError::invalid("q", "the name has no letters"));
+        }
+        let query = NameQuery {
+            name: name_part,
+            birth_year: params.birth_year.or(year_in_q),
+            limit,
         };
+        let found = blocking(state, move |s| s.search_by_name(&query)).await?;
+        ("name", found)
+    };
     let records: Vec<AuditRecord> = if results.is_empty() {
         // The search itself is recorded, without the query (which is personal data).
         vec![audit_record(caller, "person.search", route, None)]

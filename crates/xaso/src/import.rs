@@ -73,33 +73,186 @@ pub enum Field {
 
 /// Header spellings met in practice, as header keys (see [`header_key`]).
 const ALIASES: &[(Field, &[&str])] = &[
-    (Field::PersonalId, &["so dinh danh ca nhan", "so dinh danh", "so ddcn", "ma dinh danh", "so cccd", "cccd", "so can cuoc", "so can cuoc cong dan", "so the can cuoc", "personal id"]),
-    (Field::OldCmnd, &["so cmnd", "cmnd", "so chung minh nhan dan", "so chung minh thu", "old cmnd"]),
-    (Field::FullName, &["ho va ten", "ho ten", "ho va ten khai sinh", "ten", "full name", "name"]),
-    (Field::OtherName, &["ten goi khac", "ten khac", "other name"]),
-    (Field::DateOfBirth, &["ngay sinh", "ngay thang nam sinh", "ngay thang nam sinh dd mm yyyy", "nam sinh", "sinh ngay", "date of birth", "dob"]),
+    (
+        Field::PersonalId,
+        &[
+            "so dinh danh ca nhan",
+            "so dinh danh",
+            "so ddcn",
+            "ma dinh danh",
+            "so cccd",
+            "cccd",
+            "so can cuoc",
+            "so can cuoc cong dan",
+            "so the can cuoc",
+            "personal id",
+        ],
+    ),
+    (
+        Field::OldCmnd,
+        &[
+            "so cmnd",
+            "cmnd",
+            "so chung minh nhan dan",
+            "so chung minh thu",
+            "old cmnd",
+        ],
+    ),
+    (
+        Field::FullName,
+        &[
+            "ho va ten",
+            "ho ten",
+            "ho va ten khai sinh",
+            "ten",
+            "full name",
+            "name",
+        ],
+    ),
+    (
+        Field::OtherName,
+        &["ten goi khac", "ten khac", "other name"],
+    ),
+    (
+        Field::DateOfBirth,
+        &[
+            "ngay sinh",
+            "ngay thang nam sinh",
+            "ngay thang nam sinh dd mm yyyy",
+            "nam sinh",
+            "sinh ngay",
+            "date of birth",
+            "dob",
+        ],
+    ),
     (Field::Sex, &["gioi tinh", "gioi", "sex", "gender"]),
-    (Field::BirthRegistrationPlace, &["noi dang ky khai sinh", "noi dk khai sinh", "noi sinh", "birth registration place"]),
+    (
+        Field::BirthRegistrationPlace,
+        &[
+            "noi dang ky khai sinh",
+            "noi dk khai sinh",
+            "noi sinh",
+            "birth registration place",
+        ],
+    ),
     (Field::HomeTown, &["que quan", "nguyen quan", "home town"]),
     (Field::Ethnicity, &["dan toc", "ethnicity"]),
     (Field::Religion, &["ton giao", "religion"]),
     (Field::Nationality, &["quoc tich", "nationality"]),
     (Field::BloodType, &["nhom mau", "blood type"]),
-    (Field::PermanentAddress, &["noi thuong tru", "dia chi thuong tru", "thuong tru", "dia chi", "permanent address"]),
-    (Field::PermanentCommune, &["ma xa thuong tru", "ma xa", "ma don vi hanh chinh", "permanent commune code"]),
-    (Field::TemporaryAddress, &["noi tam tru", "dia chi tam tru", "tam tru", "temporary address"]),
-    (Field::CurrentAddress, &["noi o hien tai", "noi o hien nay", "cho o hien tai", "cho o hien nay", "current address"]),
-    (Field::FatherId, &["so dinh danh cha", "so dinh danh cua cha", "cccd cha", "father personal id"]),
-    (Field::FatherName, &["ho ten cha", "ho va ten cha", "cha", "father name"]),
-    (Field::MotherId, &["so dinh danh me", "so dinh danh cua me", "cccd me", "mother personal id"]),
-    (Field::MotherName, &["ho ten me", "ho va ten me", "me", "mother name"]),
-    (Field::SpouseId, &["so dinh danh vo chong", "so dinh danh vo hoac chong", "cccd vo chong", "spouse personal id"]),
-    (Field::SpouseName, &["ho ten vo chong", "ho va ten vo chong", "vo chong", "spouse name"]),
-    (Field::GuardianId, &["so dinh danh nguoi giam ho", "guardian personal id"]),
-    (Field::GuardianName, &["ho ten nguoi giam ho", "nguoi giam ho", "guardian name"]),
-    (Field::DeathDate, &["ngay mat", "ngay chet", "ngay tu vong", "death date"]),
-    (Field::HouseholdId, &["so ho", "ma ho", "so ho khau", "so so ho khau", "household id"]),
-    (Field::RelationToHead, &["quan he voi chu ho", "quan he chu ho", "quan he", "relation to head"]),
+    (
+        Field::PermanentAddress,
+        &[
+            "noi thuong tru",
+            "dia chi thuong tru",
+            "thuong tru",
+            "dia chi",
+            "permanent address",
+        ],
+    ),
+    (
+        Field::PermanentCommune,
+        &[
+            "ma xa thuong tru",
+            "ma xa",
+            "ma don vi hanh chinh",
+            "permanent commune code",
+        ],
+    ),
+    (
+        Field::TemporaryAddress,
+        &[
+            "noi tam tru",
+            "dia chi tam tru",
+            "tam tru",
+            "temporary address",
+        ],
+    ),
+    (
+        Field::CurrentAddress,
+        &[
+            "noi o hien tai",
+            "noi o hien nay",
+            "cho o hien tai",
+            "cho o hien nay",
+            "current address",
+        ],
+    ),
+    (
+        Field::FatherId,
+        &[
+            "so dinh danh cha",
+            "so dinh danh cua cha",
+            "cccd cha",
+            "father personal id",
+        ],
+    ),
+    (
+        Field::FatherName,
+        &["ho ten cha", "ho va ten cha", "cha", "father name"],
+    ),
+    (
+        Field::MotherId,
+        &[
+            "so dinh danh me",
+            "so dinh danh cua me",
+            "cccd me",
+            "mother personal id",
+        ],
+    ),
+    (
+        Field::MotherName,
+        &["ho ten me", "ho va ten me", "me", "mother name"],
+    ),
+    (
+        Field::SpouseId,
+        &[
+            "so dinh danh vo chong",
+            "so dinh danh vo hoac chong",
+            "cccd vo chong",
+            "spouse personal id",
+        ],
+    ),
+    (
+        Field::SpouseName,
+        &[
+            "ho ten vo chong",
+            "ho va ten vo chong",
+            "vo chong",
+            "spouse name",
+        ],
+    ),
+    (
+        Field::GuardianId,
+        &["so dinh danh nguoi giam ho", "guardian personal id"],
+    ),
+    (
+        Field::GuardianName,
+        &["ho ten nguoi giam ho", "nguoi giam ho", "guardian name"],
+    ),
+    (
+        Field::DeathDate,
+        &["ngay mat", "ngay chet", "ngay tu vong", "death date"],
+    ),
+    (
+        Field::HouseholdId,
+        &[
+            "so ho",
+            "ma ho",
+            "so ho khau",
+            "so so ho khau",
+            "household id",
+        ],
+    ),
+    (
+        Field::RelationToHead,
+        &[
+            "quan he voi chu ho",
+            "quan he chu ho",
+            "quan he",
+            "relation to head",
+        ],
+    ),
 ];
 
 /// A header reduced to lowercase ASCII words: "Số định danh vợ/chồng" → "so dinh danh vo chong".
@@ -232,12 +385,17 @@ impl Mapping {
             });
         };
         let text = |field: Field| -> Option<String> {
-            values.get(&field).map(|(c, _)| name::normalize(&c.display()))
+            values
+                .get(&field)
+                .map(|(c, _)| name::normalize(&c.display()))
         };
 
         let personal_id = match values.get(&Field::PersonalId) {
             None => {
-                fail(Field::PersonalId, "the personal ID number is required".into());
+                fail(
+                    Field::PersonalId,
+                    "the personal ID number is required".into(),
+                );
                 None
             }
             Some((cell, _)) => match id_text(cell) {
@@ -256,19 +414,24 @@ impl Mapping {
         };
         let full_name = text(Field::FullName).unwrap_or_default();
         if name::stripped_key(&full_name).is_empty() {
-            fail(Field::FullName, "the full name is required and must contain letters".into());
+            fail(
+                Field::FullName,
+                "the full name is required and must contain letters".into(),
+            );
         } else if full_name.chars().any(|c| c.is_ascii_digit()) {
             fail(Field::FullName, "a name has no digits".into());
         }
         let old_cmnd = match values.get(&Field::OldCmnd) {
             None => None,
-            Some((cell, _)) => match id_text(cell).and_then(|s| Cmnd::parse(&s).map_err(|e| e.to_string())) {
-                Ok(c) => Some(c),
-                Err(rule) => {
-                    fail(Field::OldCmnd, rule);
-                    None
+            Some((cell, _)) => {
+                match id_text(cell).and_then(|s| Cmnd::parse(&s).map_err(|e| e.to_string())) {
+                    Ok(c) => Some(c),
+                    Err(rule) => {
+                        fail(Field::OldCmnd, rule);
+                        None
+                    }
                 }
-            },
+            }
         };
         let mut date = |field: Field| -> Option<PartialDate> {
             let (cell, _) = values.get(&field)?;
@@ -308,7 +471,10 @@ impl Mapping {
             Some(s) => match ethnic::ethnic_by_name(&s).or_else(|| ethnic::ethnic_by_code(&s)) {
                 Some(g) => Some(g.code.clone()),
                 None => {
-                    fail(Field::Ethnicity, "not one of the 54 ethnic groups (name or code 01–54)".into());
+                    fail(
+                        Field::Ethnicity,
+                        "not one of the 54 ethnic groups (name or code 01–54)".into(),
+                    );
                     None
                 }
             },
@@ -318,7 +484,10 @@ impl Mapping {
             Some(s) => match nationality_code(&s) {
                 Some(c) => Some(c),
                 None => {
-                    fail(Field::Nationality, "nationality must be Việt Nam or a two-letter ISO 3166 code".into());
+                    fail(
+                        Field::Nationality,
+                        "nationality must be Việt Nam or a two-letter ISO 3166 code".into(),
+                    );
                     None
                 }
             },
@@ -344,7 +513,9 @@ impl Mapping {
         let mut person_ref = |id_field: Field, name_field: Field| -> PersonRef {
             let personal_id = match values.get(&id_field) {
                 None => None,
-                Some((cell, _)) => match id_text(cell).and_then(|s| PersonalId::parse(&s).map_err(|e| e.to_string())) {
+                Some((cell, _)) => match id_text(cell)
+                    .and_then(|s| PersonalId::parse(&s).map_err(|e| e.to_string()))
+                {
                     Ok(id) => Some(id),
                     Err(rule) => {
                         fail(id_field, rule);
@@ -373,7 +544,10 @@ impl Mapping {
         }
         if let (Some(b), Some(d)) = (date_of_birth, death_date) {
             if d.year() < b.year() || (d.full().is_some() && b.full().is_some() && d < b) {
-                fail(Field::DeathDate, "the date of death is before the date of birth".into());
+                fail(
+                    Field::DeathDate,
+                    "the date of death is before the date of birth".into(),
+                );
             }
         }
         if !errors.is_empty() {
@@ -449,10 +623,18 @@ fn nationality_code(s: &str) -> Option<String> {
 pub fn register_row(p: &Person) -> Vec<String> {
     let opt = |s: &Option<String>| s.clone().unwrap_or_default();
     let date = |d: &Option<PartialDate>| d.map(|d| d.to_vi()).unwrap_or_default();
-    let id = |r: &PersonRef| r.personal_id.as_ref().map(|i| i.to_string()).unwrap_or_default();
+    let id = |r: &PersonRef| {
+        r.personal_id
+            .as_ref()
+            .map(|i| i.to_string())
+            .unwrap_or_default()
+    };
     vec![
         p.personal_id.to_string(),
-        p.old_cmnd.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+        p.old_cmnd
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
         p.full_name.clone(),
         opt(&p.other_name),
         date(&p.date_of_birth),
@@ -467,7 +649,13 @@ pub fn register_row(p: &Person) -> Vec<String> {
         opt(&p.religion),
         p.nationality
             .as_deref()
-            .map(|n| if n == "VN" { "Việt Nam".to_string() } else { n.to_string() })
+            .map(|n| {
+                if n == "VN" {
+                    "Việt Nam".to_string()
+                } else {
+                    n.to_string()
+                }
+            })
             .unwrap_or_default(),
         opt(&p.blood_type),
         opt(&p.permanent_address.detail),
@@ -504,7 +692,9 @@ fn open_rows(path: &Path) -> Result<(Vec<String>, Rows), String> {
 fn open_csv(path: &Path) -> Result<(Vec<String>, Rows), String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut head = [0u8; 4096];
-    let n = file.read(&mut head).map_err(|e| format!("{}: {e}", path.display()))?;
+    let n = file
+        .read(&mut head)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let head = &head[..n];
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Err(format!(
@@ -527,7 +717,12 @@ fn open_csv(path: &Path) -> Result<(Vec<String>, Rows), String> {
         .byte_headers()
         .map_err(|e| format!("{}: cannot read the header row: {e}", path.display()))?
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_string())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim_start_matches('\u{feff}')
+                .trim()
+                .to_string()
+        })
         .collect::<Vec<_>>();
     let rows = reader.into_byte_records().enumerate().map(|(i, rec)| {
         let line = i + 2;
@@ -558,7 +753,8 @@ fn open_csv(path: &Path) -> Result<(Vec<String>, Rows), String> {
 
 fn open_spreadsheet(path: &Path) -> Result<(Vec<String>, Rows), String> {
     use calamine::{Data, Reader};
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut book =
+        calamine::open_workbook_auto(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let range = book
         .worksheet_range_at(0)
         .ok_or_else(|| format!("{}: the workbook has no sheet", path.display()))?
@@ -597,7 +793,8 @@ pub fn import_registry(
 ) -> Result<(), String> {
     let started = Instant::now();
     let (headers, rows) = open_rows(file)?;
-    let mapping = Mapping::from_headers(&headers).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mapping =
+        Mapping::from_headers(&headers).map_err(|e| format!("{}: {e}", file.display()))?;
     if !mapping.ignored.is_empty() {
         eprintln!("columns not imported: {}", mapping.ignored.join(", "));
     }
@@ -659,7 +856,7 @@ pub fn import_registry(
                         .append(&mut errs);
                 }
             }
-            if rows_read % 50_000 == 0 && last_report.elapsed().as_secs_f64() > 1.0 {
+            if rows_read.is_multiple_of(50_000) && last_report.elapsed().as_secs_f64() > 1.0 {
                 last_report = Instant::now();
                 eprintln!(
                     "  {rows_read} rows read ({:.0} rows/s)",
@@ -679,7 +876,9 @@ pub fn import_registry(
         actor: actor.to_string(),
         reason: Some(format!(
             "import of {}",
-            file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            file.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
         )),
     };
     let mut conflicts: Vec<LoadConflict> = Vec::new();
@@ -687,7 +886,8 @@ pub fn import_registry(
     let summary = db
         .load(&mut items, &change, &mut |found| {
             conflicts = found.to_vec();
-            let bad = !errors.lock().unwrap_or_else(|e| e.into_inner()).is_empty() || !found.is_empty();
+            let bad =
+                !errors.lock().unwrap_or_else(|e| e.into_inner()).is_empty() || !found.is_empty();
             skip_invalid || !bad
         })
         .map_err(|e| format!("the import failed and nothing was written: {e}"))?;
@@ -710,7 +910,10 @@ pub fn import_registry(
     if !all_errors.is_empty() {
         write_report(report, &all_errors)?;
         for e in all_errors.iter().take(10) {
-            eprintln!("  line {}, column {:?}, value {:?}: {}", e.line, e.column, e.value, e.rule);
+            eprintln!(
+                "  line {}, column {:?}, value {:?}: {}",
+                e.line, e.column, e.value, e.rule
+            );
         }
         if all_errors.len() > 10 {
             eprintln!("  … {} more", all_errors.len() - 10);
@@ -719,7 +922,8 @@ pub fn import_registry(
     }
     let elapsed = started.elapsed().as_secs_f64();
     let audit = {
-        let mut r = xaso_store::AuditRecord::now(actor, "cli", "register.import", "import registry");
+        let mut r =
+            xaso_store::AuditRecord::now(actor, "cli", "register.import", "import registry");
         r.reason = Some(format!(
             "{} persons from {} ({} rows refused, committed: {})",
             summary.persons,
@@ -729,7 +933,8 @@ pub fn import_registry(
         ));
         r
     };
-    db.append_audit(&[audit]).map_err(|e| format!("cannot write the audit log: {e}"))?;
+    db.append_audit(&[audit])
+        .map_err(|e| format!("cannot write the audit log: {e}"))?;
     if summary.committed {
         eprintln!(
             "imported {} persons and {} households in {elapsed:.1}s ({:.0} persons/s){}",
@@ -754,11 +959,21 @@ pub fn import_registry(
 fn write_report(path: &Path, errors: &[RowError]) -> Result<(), String> {
     let mut w = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let io = |e: csv::Error| format!("{}: {e}", path.display());
-    w.write_record(["Dòng / line", "Cột / column", "Giá trị / value", "Lỗi / rule"])
-        .map_err(io)?;
+    w.write_record([
+        "Dòng / line",
+        "Cột / column",
+        "Giá trị / value",
+        "Lỗi / rule",
+    ])
+    .map_err(io)?;
     for e in errors {
-        w.write_record([e.line.to_string(), e.column.clone(), e.value.clone(), e.rule.clone()])
-            .map_err(io)?;
+        w.write_record([
+            e.line.to_string(),
+            e.column.clone(),
+            e.value.clone(),
+            e.rule.clone(),
+        ])
+        .map_err(io)?;
     }
     w.flush().map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -771,7 +986,13 @@ mod tests {
     fn cells(values: &[&str]) -> Vec<Cell> {
         values
             .iter()
-            .map(|v| if v.is_empty() { Cell::Empty } else { Cell::Text(v.to_string()) })
+            .map(|v| {
+                if v.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(v.to_string())
+                }
+            })
             .collect()
     }
 
@@ -810,33 +1031,61 @@ mod tests {
 
     #[test]
     fn each_bad_value_names_line_column_and_rule() {
-        let headers: Vec<String> = ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let headers: Vec<String> = [
+            "Số định danh cá nhân",
+            "Họ và tên",
+            "Ngày sinh",
+            "Giới tính",
+            "Dân tộc",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let m = Mapping::from_headers(&headers).unwrap();
-        let ok = m.person(2, &cells(&["038095001234", "Nguyễn Văn An", "07/03/1995", "Nam", "Kinh"])).unwrap();
+        let ok = m
+            .person(
+                2,
+                &cells(&["038095001234", "Nguyễn Văn An", "07/03/1995", "Nam", "Kinh"]),
+            )
+            .unwrap();
         assert_eq!(ok.full_name, "Nguyễn Văn An");
         assert_eq!(ok.ethnicity.as_deref(), Some("01"));
         let errs = m
-            .person(7, &cells(&["03809500123", "", "31/02/1995", "X", "Martian"]))
+            .person(
+                7,
+                &cells(&["03809500123", "", "31/02/1995", "X", "Martian"]),
+            )
             .unwrap_err();
         let columns: Vec<&str> = errs.iter().map(|e| e.column.as_str()).collect();
         assert!(errs.iter().all(|e| e.line == 7));
-        for c in ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính", "Dân tộc"] {
+        for c in [
+            "Số định danh cá nhân",
+            "Họ và tên",
+            "Ngày sinh",
+            "Giới tính",
+            "Dân tộc",
+        ] {
             assert!(columns.contains(&c), "no error for {c}: {errs:?}");
         }
     }
 
     #[test]
     fn id_disagreeing_with_birth_year_is_refused() {
-        let headers: Vec<String> = ["Số định danh cá nhân", "Họ và tên", "Ngày sinh", "Giới tính"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let headers: Vec<String> = [
+            "Số định danh cá nhân",
+            "Họ và tên",
+            "Ngày sinh",
+            "Giới tính",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let m = Mapping::from_headers(&headers).unwrap();
         let errs = m
-            .person(3, &cells(&["038095001234", "Nguyễn Văn An", "07/03/1996", "Nam"]))
+            .person(
+                3,
+                &cells(&["038095001234", "Nguyễn Văn An", "07/03/1996", "Nam"]),
+            )
             .unwrap_err();
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].column, "Ngày sinh");
@@ -844,7 +1093,10 @@ mod tests {
 
     #[test]
     fn excel_number_cells_get_their_leading_zeros_back() {
-        assert_eq!(id_text(&Cell::Number(38095001234.0)).unwrap(), "038095001234");
+        assert_eq!(
+            id_text(&Cell::Number(38095001234.0)).unwrap(),
+            "038095001234"
+        );
         assert_eq!(id_text(&Cell::Number(12345678.0)).unwrap(), "012345678");
         assert!(id_text(&Cell::Number(1.5)).is_err());
     }

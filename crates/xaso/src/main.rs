@@ -13,7 +13,11 @@ use xaso_domain::role::Role;
 use xaso_store::{ApiTokenRecord, AuditRecord, ChangeMeta, LoadItem, Store};
 
 #[derive(Parser)]
-#[command(name = "xaso", version, about = "Xã số — population register, ID-card checks and public services for a commune")]
+#[command(
+    name = "xaso",
+    version,
+    about = "Xã số — population register, ID-card checks and public services for a commune"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -234,10 +238,16 @@ fn cli_actor() -> String {
     format!("cli:{user}")
 }
 
-fn audit_cli(db: &dyn Store, action: &str, command: &str, reason: Option<String>) -> Result<(), String> {
+fn audit_cli(
+    db: &dyn Store,
+    action: &str,
+    command: &str,
+    reason: Option<String>,
+) -> Result<(), String> {
     let mut record = AuditRecord::now(&cli_actor(), "cli", action, command);
     record.reason = reason;
-    db.append_audit(&[record]).map_err(|e| format!("cannot write the audit log: {e}"))
+    db.append_audit(&[record])
+        .map_err(|e| format!("cannot write the audit log: {e}"))
 }
 
 fn create_token(db: &dyn Store, name: &str, role: &str) -> Result<String, String> {
@@ -260,7 +270,12 @@ fn create_token(db: &dyn Store, name: &str, role: &str) -> Result<String, String
         revoked: false,
     })
     .map_err(|e| e.to_string())?;
-    audit_cli(db, "token.create", "admin token create", Some(format!("token {name:?} with role {role}")))?;
+    audit_cli(
+        db,
+        "token.create",
+        "admin token create",
+        Some(format!("token {name:?} with role {role}")),
+    )?;
     Ok(token.secret)
 }
 
@@ -287,7 +302,12 @@ fn build_demo(db: &dyn Store, residents: usize, seed: u64, lists: &Path) -> Resu
         .and_then(|_| db.set_meta("commune_name", &commune.commune_name))
         .and_then(|_| db.set_meta("demo_seed", &seed.to_string()))
         .map_err(|e| e.to_string())?;
-    audit_cli(db, "register.demo", "demo", Some(format!("{} synthetic persons", summary.persons)))?;
+    audit_cli(
+        db,
+        "register.demo",
+        "demo",
+        Some(format!("{} synthetic persons", summary.persons)),
+    )?;
     eprintln!(
         "{}: {} persons, {} households, {} residence events in {:.1}s",
         commune.commune_name,
@@ -297,12 +317,20 @@ fn build_demo(db: &dyn Store, residents: usize, seed: u64, lists: &Path) -> Resu
         started.elapsed().as_secs_f64()
     );
     for list in written {
-        eprintln!("  sector list {:<17} {:>6} rows  {}", list.kind, list.rows, list.path.display());
+        eprintln!(
+            "  sector list {:<17} {:>6} rows  {}",
+            list.kind,
+            list.rows,
+            list.path.display()
+        );
     }
     Ok(())
 }
 
-fn load_commune(db: &dyn Store, commune: &xaso_demo::DemoCommune) -> Result<xaso_store::LoadSummary, String> {
+fn load_commune(
+    db: &dyn Store,
+    commune: &xaso_demo::DemoCommune,
+) -> Result<xaso_store::LoadSummary, String> {
     let persons = commune
         .persons
         .iter()
@@ -340,11 +368,13 @@ fn export_registry(db: &dyn Store, out: &Path) -> Result<(), String> {
         Box::new(std::io::stdout().lock())
     } else {
         Box::new(
-            std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?,
+            std::fs::File::create(out)
+                .map_err(|e| format!("cannot create {}: {e}", out.display()))?,
         )
     };
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(sink));
-    w.write_record(import::REGISTER_HEADERS).map_err(|e| e.to_string())?;
+    w.write_record(import::REGISTER_HEADERS)
+        .map_err(|e| e.to_string())?;
     let mut n = 0u64;
     db.for_each_person(&mut |p| {
         w.write_record(import::register_row(&p.person))
@@ -354,7 +384,12 @@ fn export_registry(db: &dyn Store, out: &Path) -> Result<(), String> {
     })
     .map_err(|e| e.to_string())?;
     w.flush().map_err(|e| e.to_string())?;
-    audit_cli(db, "register.export", "export registry", Some(format!("exported {n} persons")))?;
+    audit_cli(
+        db,
+        "register.export",
+        "export registry",
+        Some(format!("exported {n} persons")),
+    )?;
     if !to_stdout {
         eprintln!("exported {n} persons to {}", out.display());
     }
@@ -365,7 +400,10 @@ fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
     let db: Arc<dyn Store> = Arc::from(store.open()?);
     let mut admin_login = None;
     if demo {
-        if db.get_meta("demo_seed").map_err(|e| e.to_string())?.is_none()
+        if db
+            .get_meta("demo_seed")
+            .map_err(|e| e.to_string())?
+            .is_none()
             && db.count_persons().map_err(|e| e.to_string())? == 0
         {
             build_demo(db.as_ref(), 30_000, 1, &store.data.join("lists"))?;

@@ -83,15 +83,29 @@ impl Server {
         Server { child, addr }
     }
 
-    fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &str)>) -> (u16, String) {
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &str)>,
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.addr);
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
         if let Some(t) = token {
             req.push_str(&format!("Authorization: Bearer {t}\r\n"));
         }
         let body_bytes = body.map(|(ct, b)| {
-            req.push_str(&format!("Content-Type: {ct}\r\nContent-Length: {}\r\n", b.len()));
+            req.push_str(&format!(
+                "Content-Type: {ct}\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
             b.as_bytes().to_vec()
         });
         req.push_str("\r\n");
@@ -104,7 +118,10 @@ impl Server {
         let text = String::from_utf8(raw).unwrap();
         let (head, rest) = text.split_once("\r\n\r\n").unwrap();
         let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             dechunk(rest)
         } else {
             rest.to_string()
@@ -114,7 +131,10 @@ impl Server {
 
     fn get_json(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
         let (s, b) = self.request("GET", path, Some(token), None);
-        (s, serde_json::from_str(&b).unwrap_or(serde_json::Value::Null))
+        (
+            s,
+            serde_json::from_str(&b).unwrap_or(serde_json::Value::Null),
+        )
     }
 }
 
@@ -139,9 +159,14 @@ impl Drop for Server {
 }
 
 fn token(data: &str, name: &str, role: &str) -> String {
-    let out = ok(&xaso(&["admin", "token", "create", "--data", data, "--name", name, "--role", role]));
+    let out = ok(&xaso(&[
+        "admin", "token", "create", "--data", data, "--name", name, "--role", role,
+    ]));
     let t = out.trim().to_string();
-    assert!(t.starts_with("xaso_") && !t.contains('\n'), "token printed alone: {out:?}");
+    assert!(
+        t.starts_with("xaso_") && !t.contains('\n'),
+        "token printed alone: {out:?}"
+    );
     t
 }
 
@@ -184,8 +209,23 @@ fn import_then_query_the_api_with_audit_and_roles() {
     assert_eq!((s, body.contains("\"ok\"")), (200, true));
 
     // No token, a wrong token.
-    assert_eq!(server.request("GET", "/api/v1/persons/038075000001", None, None).0, 401);
-    assert_eq!(server.request("GET", "/api/v1/persons/038075000001", Some("xaso_nope"), None).0, 401);
+    assert_eq!(
+        server
+            .request("GET", "/api/v1/persons/038075000001", None, None)
+            .0,
+        401
+    );
+    assert_eq!(
+        server
+            .request(
+                "GET",
+                "/api/v1/persons/038075000001",
+                Some("xaso_nope"),
+                None
+            )
+            .0,
+        401
+    );
 
     // Lookup by ID; partial dates in ISO form.
     let (s, p) = server.get_json("/api/v1/persons/038177000002", &reader);
@@ -203,20 +243,35 @@ fn import_then_query_the_api_with_audit_and_roles() {
     let (s, e) = server.get_json("/api/v1/persons/03807500000", &reader);
     assert_eq!(s, 422);
     assert_eq!(e["error"]["field"], "personal_id");
-    assert!(e["error"]["message"].as_str().unwrap().contains("12 digits"));
-    assert_eq!(server.get_json("/api/v1/persons/038075999999", &reader).0, 404);
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("12 digits"));
+    assert_eq!(
+        server.get_json("/api/v1/persons/038075999999", &reader).0,
+        404
+    );
 
     // Search by name without tones, with tones, with a birth year; by ID; by CMND-less number.
     let (s, r) = server.get_json("/api/v1/persons?q=nguyen%20thi%20thuy", &reader);
-    assert_eq!((s, r["query_kind"].as_str(), r["count"].as_u64()), (200, Some("name"), Some(1)));
+    assert_eq!(
+        (s, r["query_kind"].as_str(), r["count"].as_u64()),
+        (200, Some("name"), Some(1))
+    );
     assert_eq!(r["results"][0]["personal_id"], "038305000003");
-    let (_, r) = server.get_json("/api/v1/persons?q=Nguy%E1%BB%85n%20Th%E1%BB%8B%20Th%C3%BAy", &reader);
+    let (_, r) = server.get_json(
+        "/api/v1/persons?q=Nguy%E1%BB%85n%20Th%E1%BB%8B%20Th%C3%BAy",
+        &reader,
+    );
     assert_eq!(r["count"], 1, "Thúy finds Thuý: {r}");
     let (_, r) = server.get_json("/api/v1/persons?q=hoa%201990", &reader);
     assert_eq!(r["count"], 1);
     assert_eq!(r["results"][0]["full_name"], "Trần Đức Hoà");
     let (_, r) = server.get_json("/api/v1/persons?q=038075000001", &reader);
-    assert_eq!((r["query_kind"].as_str(), r["count"].as_u64()), (Some("personal_id"), Some(1)));
+    assert_eq!(
+        (r["query_kind"].as_str(), r["count"].as_u64()),
+        (Some("personal_id"), Some(1))
+    );
     let (s, e) = server.get_json("/api/v1/persons?q=", &reader);
     assert_eq!((s, e["error"]["field"].as_str()), (422, Some("q")));
     let (s, r) = server.request(
@@ -236,22 +291,51 @@ fn import_then_query_the_api_with_audit_and_roles() {
 
     // The card QR: parsed, matched, differences named; garbage names the field.
     let payload = "038305000003|||01092005|Nữ|Thôn 3, Tế Lợi, Nông Cống, Thanh Hóa|15082021\r\n";
-    let (s, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", payload)));
+    let (s, b) = server.request(
+        "POST",
+        "/api/v1/card/qr",
+        Some(&reader),
+        Some(("text/plain", payload)),
+    );
     assert_eq!(s, 422, "an empty name is refused: {b}");
     assert!(b.contains("full_name"), "{b}");
     let payload = "038305000003||Nguyễn Thị Thúy|01092005|Nữ|Thôn 3, Tế Lợi, Nông Cống, Thanh Hóa|15082021|extra";
-    let (s, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", payload)));
+    let (s, b) = server.request(
+        "POST",
+        "/api/v1/card/qr",
+        Some(&reader),
+        Some(("text/plain", payload)),
+    );
     assert_eq!(s, 200, "{b}");
     let card: serde_json::Value = serde_json::from_str(&b).unwrap();
     assert_eq!(card["card"]["personal_id"], "038305000003");
     assert_eq!(card["person"]["full_name"], "Nguyễn Thị Thuý");
-    assert_eq!(card["differences"].as_array().unwrap().len(), 0, "Thúy = Thuý: {b}");
+    assert_eq!(
+        card["differences"].as_array().unwrap().len(),
+        0,
+        "Thúy = Thuý: {b}"
+    );
     let payload = "038305000003||Nguyễn Thị Thu|02092005|Nữ|Thôn 3|15082021";
-    let (_, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", payload)));
+    let (_, b) = server.request(
+        "POST",
+        "/api/v1/card/qr",
+        Some(&reader),
+        Some(("text/plain", payload)),
+    );
     let card: serde_json::Value = serde_json::from_str(&b).unwrap();
-    let fields: Vec<&str> = card["differences"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = card["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["full_name", "date_of_birth"]);
-    let (s, b) = server.request("POST", "/api/v1/card/qr", Some(&reader), Some(("text/plain", "hello|world")));
+    let (s, b) = server.request(
+        "POST",
+        "/api/v1/card/qr",
+        Some(&reader),
+        Some(("text/plain", "hello|world")),
+    );
     assert_eq!(s, 422, "{b}");
 
     // Editing: read-only may not; police/admin may, with a reason; the history keeps both.
@@ -261,22 +345,48 @@ fn import_then_query_the_api_with_audit_and_roles() {
         record.as_object_mut().unwrap().remove(k);
     }
     record["full_name"] = "Lê Thị Hòa".into();
-    let body = serde_json::json!({"version": 1, "reason": "theo giấy khai sinh", "record": record}).to_string();
-    let (s, _) = server.request("PUT", "/api/v1/persons/038177000002", Some(&reader), Some(("application/json", &body)));
+    let body = serde_json::json!({"version": 1, "reason": "theo giấy khai sinh", "record": record})
+        .to_string();
+    let (s, _) = server.request(
+        "PUT",
+        "/api/v1/persons/038177000002",
+        Some(&reader),
+        Some(("application/json", &body)),
+    );
     assert_eq!(s, 403);
     let no_reason = serde_json::json!({"version": 1, "record": record}).to_string();
-    let (s, b) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &no_reason)));
+    let (s, b) = server.request(
+        "PUT",
+        "/api/v1/persons/038177000002",
+        Some(&admin),
+        Some(("application/json", &no_reason)),
+    );
     assert_eq!(s, 422);
     assert!(b.contains("\"reason\""), "{b}");
     let mut bad = record.clone();
     bad["date_of_birth"] = "1980".into();
     let bad_body = serde_json::json!({"version": 1, "reason": "x", "record": bad}).to_string();
-    let (s, b) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &bad_body)));
+    let (s, b) = server.request(
+        "PUT",
+        "/api/v1/persons/038177000002",
+        Some(&admin),
+        Some(("application/json", &bad_body)),
+    );
     assert_eq!(s, 422, "the ID says born 1977: {b}");
     assert!(b.contains("date_of_birth"), "{b}");
-    let (s, b) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &body)));
+    let (s, b) = server.request(
+        "PUT",
+        "/api/v1/persons/038177000002",
+        Some(&admin),
+        Some(("application/json", &body)),
+    );
     assert_eq!(s, 200, "{b}");
-    let (s, _) = server.request("PUT", "/api/v1/persons/038177000002", Some(&admin), Some(("application/json", &body)));
+    let (s, _) = server.request(
+        "PUT",
+        "/api/v1/persons/038177000002",
+        Some(&admin),
+        Some(("application/json", &body)),
+    );
     assert_eq!(s, 409, "a stale version is refused");
     let (_, hist) = server.get_json("/api/v1/persons/038177000002/history", &reader);
     let versions = hist["versions"].as_array().unwrap();
@@ -290,12 +400,22 @@ fn import_then_query_the_api_with_audit_and_roles() {
     let (s, a) = server.get_json("/api/v1/audit?subject=038177000002&limit=100", &admin);
     assert_eq!(s, 200);
     let records = a["records"].as_array().unwrap();
-    let actions: Vec<&str> = records.iter().map(|r| r["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = records
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
     assert!(actions.contains(&"person.read"), "{actions:?}");
     assert!(actions.contains(&"person.update"), "{actions:?}");
     assert!(actions.contains(&"person.history"), "{actions:?}");
-    assert!(records.iter().any(|r| r["actor"] == "reader" && r["role"] == "read-only"));
-    assert!(records.iter().all(|r| !r["route"].as_str().unwrap().contains("038177000002")), "routes are templates");
+    assert!(records
+        .iter()
+        .any(|r| r["actor"] == "reader" && r["role"] == "read-only"));
+    assert!(
+        records
+            .iter()
+            .all(|r| !r["route"].as_str().unwrap().contains("038177000002")),
+        "routes are templates"
+    );
     let (_, a) = server.get_json("/api/v1/audit?action=card.qr", &admin);
     assert!(a["count"].as_u64().unwrap() >= 2);
 
@@ -335,17 +455,44 @@ fn an_import_with_bad_rows_writes_nothing_unless_told_to_skip_them() {
         ("6", "Mã xã thường trú"),
     ] {
         assert!(
-            report.lines().any(|l| l.starts_with(&format!("{line},{column},"))),
+            report
+                .lines()
+                .any(|l| l.starts_with(&format!("{line},{column},"))),
             "no error for line {line} column {column} in:\n{report}"
         );
     }
     let export = dir.path().join("out.csv");
-    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
-    assert_eq!(std::fs::read_to_string(&export).unwrap().lines().count(), 1, "only the header");
+    ok(&xaso(&[
+        "export",
+        "registry",
+        "--data",
+        &data,
+        "--out",
+        export.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(&export).unwrap().lines().count(),
+        1,
+        "only the header"
+    );
 
-    let out = xaso(&["import", "registry", "--data", &data, "--skip-invalid", &file]);
+    let out = xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data,
+        "--skip-invalid",
+        &file,
+    ]);
     ok(&out);
-    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
+    ok(&xaso(&[
+        "export",
+        "registry",
+        "--data",
+        &data,
+        "--out",
+        export.to_str().unwrap(),
+    ]));
     let exported = std::fs::read_to_string(&export).unwrap();
     assert_eq!(exported.lines().count(), 2, "{exported}");
     assert!(exported.contains("038075000001,,Nguyễn Văn Hùng,,12/05/1975,Nam"));
@@ -358,17 +505,39 @@ fn export_and_reimport_round_trip_the_register() {
     let out = xaso(&["demo", "--data", &data, "--residents", "600", "--seed", "3"]);
     ok(&out);
     let export = dir.path().join("register.csv");
-    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
+    ok(&xaso(&[
+        "export",
+        "registry",
+        "--data",
+        &data,
+        "--out",
+        export.to_str().unwrap(),
+    ]));
     let data2 = dir.path().join("data2").to_string_lossy().into_owned();
-    ok(&xaso(&["import", "registry", "--data", &data2, export.to_str().unwrap()]));
+    ok(&xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data2,
+        export.to_str().unwrap(),
+    ]));
     let export2 = dir.path().join("register2.csv");
-    ok(&xaso(&["export", "registry", "--data", &data2, "--out", export2.to_str().unwrap()]));
+    ok(&xaso(&[
+        "export",
+        "registry",
+        "--data",
+        &data2,
+        "--out",
+        export2.to_str().unwrap(),
+    ]));
     let a = std::fs::read_to_string(&export).unwrap();
     let b = std::fs::read_to_string(&export2).unwrap();
     assert!(a.lines().count() > 500);
     assert_eq!(a, b, "export → import → export changes nothing");
     // The demo wrote its sector lists too.
-    let lists: Vec<_> = std::fs::read_dir(dir.path().join("data").join("lists")).unwrap().collect();
+    let lists: Vec<_> = std::fs::read_dir(dir.path().join("data").join("lists"))
+        .unwrap()
+        .collect();
     assert!(lists.len() >= 7, "{lists:?}");
     // A second demo into the same register is refused rather than mixed in.
     let out = xaso(&["demo", "--data", &data, "--residents", "50"]);
@@ -379,15 +548,30 @@ fn export_and_reimport_round_trip_the_register() {
 fn a_killed_import_leaves_the_register_as_it_was() {
     let dir = TempDir::new("kill");
     let data = data_arg(dir.path());
-    ok(&xaso(&["import", "registry", "--data", &data, &small_register(dir.path())]));
+    ok(&xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data,
+        &small_register(dir.path()),
+    ]));
     // A file big enough that the import is still running when it is killed.
     let big = dir.path().join("big.csv");
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
         writeln!(w, "{HEADERS}").unwrap();
         for i in 0..200_000u32 {
-            let sex = if i % 2 == 0 { ("Nam", '0') } else { ("Nữ", '1') };
-            writeln!(w, "038{}90{:06},Phạm Văn Tư,1990,{},Kinh,HK-B{},Chủ hộ,Thôn 1,16309", sex.1, i, sex.0, i).unwrap();
+            let sex = if i % 2 == 0 {
+                ("Nam", '0')
+            } else {
+                ("Nữ", '1')
+            };
+            writeln!(
+                w,
+                "038{}90{:06},Phạm Văn Tư,1990,{},Kinh,HK-B{},Chủ hộ,Thôn 1,16309",
+                sex.1, i, sex.0, i
+            )
+            .unwrap();
         }
     }
     let mut child = Command::new(XASO)
@@ -401,7 +585,10 @@ fn a_killed_import_leaves_the_register_as_it_was() {
     let wal = dir.path().join("data").join("xaso.db-wal");
     let started = Instant::now();
     while std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0) < 4 << 20 {
-        assert!(started.elapsed() < Duration::from_secs(120), "the import never started writing");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the import never started writing"
+        );
         if child.try_wait().unwrap().is_some() {
             panic!("the import finished before it could be killed; make the file bigger");
         }
@@ -410,8 +597,19 @@ fn a_killed_import_leaves_the_register_as_it_was() {
     child.kill().unwrap();
     child.wait().unwrap();
     let export = dir.path().join("after.csv");
-    ok(&xaso(&["export", "registry", "--data", &data, "--out", export.to_str().unwrap()]));
-    assert_eq!(std::fs::read_to_string(&export).unwrap().lines().count(), 5, "header + the 4 persons from before");
+    ok(&xaso(&[
+        "export",
+        "registry",
+        "--data",
+        &data,
+        "--out",
+        export.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(&export).unwrap().lines().count(),
+        5,
+        "header + the 4 persons from before"
+    );
     // And the same import, run to the end, works.
     let out = xaso(&["import", "registry", "--data", &data, big.to_str().unwrap()]);
     ok(&out);
@@ -422,16 +620,30 @@ fn a_killed_import_leaves_the_register_as_it_was() {
 fn cli_errors_name_the_flag() {
     let dir = TempDir::new("cli");
     let data = data_arg(dir.path());
-    let out = xaso(&["admin", "token", "create", "--data", &data, "--name", "x", "--role", "mayor"]);
+    let out = xaso(&[
+        "admin", "token", "create", "--data", &data, "--name", "x", "--role", "mayor",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--role"));
-    let out = xaso(&["import", "registry", "--data", &data, "/nonexistent/file.csv"]);
+    let out = xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data,
+        "/nonexistent/file.csv",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.csv"));
     let f = write(dir.path(), "noid.csv", "Họ và tên,Ngày sinh\nA,1990\n");
     let out = xaso(&["import", "registry", "--data", &data, &f]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("Số định danh cá nhân"));
-    let out = xaso(&["serve", "--database-url", "mysql://x", "--listen", "127.0.0.1:0"]);
+    let out = xaso(&[
+        "serve",
+        "--database-url",
+        "mysql://x",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
 }
