@@ -436,14 +436,12 @@ impl Mapping {
         let mut date = |field: Field| -> Option<PartialDate> {
             let (cell, _) = values.get(&field)?;
             let parsed = match cell {
-                Cell::Number(n) => PartialDate::from_excel_serial(*n).or_else(|e| {
-                    // A bare year typed into a number cell.
-                    if n.fract() == 0.0 && (1800.0..=2200.0).contains(n) {
-                        PartialDate::from_year(*n as i32)
-                    } else {
-                        Err(e)
-                    }
-                }),
+                // A whole number 1800–2200 is a year typed into a number cell (as a serial it
+                // would be a day in 1904–1906, which nobody means); otherwise an Excel date.
+                Cell::Number(n) if n.fract() == 0.0 && (1800.0..=2200.0).contains(n) => {
+                    PartialDate::from_year(*n as i32)
+                }
+                Cell::Number(n) => PartialDate::from_excel_serial(*n),
                 other => PartialDate::parse(&other.display()),
             };
             match parsed {
@@ -1099,5 +1097,38 @@ mod tests {
         );
         assert_eq!(id_text(&Cell::Number(12345678.0)).unwrap(), "012345678");
         assert!(id_text(&Cell::Number(1.5)).is_err());
+    }
+
+    fn arbitrary_cell() -> impl proptest::strategy::Strategy<Value = Cell> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Cell::Empty),
+            any::<f64>().prop_map(Cell::Number),
+            (0.0f64..1e13).prop_map(|n| Cell::Number(n.trunc())),
+            "\\PC{0,30}".prop_map(Cell::Text),
+            "[0-9 ./-]{0,14}".prop_map(Cell::Text),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Any row of any spreadsheet gives a person or errors naming a known column; never a panic.
+        #[test]
+        fn any_row_gives_a_person_or_named_errors(cells in proptest::collection::vec(arbitrary_cell(), 0..27)) {
+            let headers: Vec<String> = REGISTER_HEADERS.iter().map(|s| s.to_string()).collect();
+            let m = Mapping::from_headers(&headers).unwrap();
+            match m.person(9, &cells) {
+                Ok(p) => proptest::prop_assert!(!p.full_name.is_empty()),
+                Err(errors) => {
+                    proptest::prop_assert!(!errors.is_empty());
+                    for e in errors {
+                        proptest::prop_assert_eq!(e.line, 9);
+                        proptest::prop_assert!(REGISTER_HEADERS.contains(&e.column.as_str()), "{:?}", e);
+                        proptest::prop_assert!(!e.rule.is_empty());
+                    }
+                }
+            }
+        }
     }
 }

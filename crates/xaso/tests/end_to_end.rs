@@ -647,3 +647,151 @@ fn cli_errors_name_the_flag() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
 }
+
+/// A real .xlsx written cell by cell: text cells as inline strings, IDs and dates as numbers the
+/// way Excel stores them when a clerk types them into General-format cells.
+fn write_xlsx(path: &Path, rows: &[Vec<XCell>]) {
+    use zip::write::SimpleFileOptions;
+    let file = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(file);
+    let opts = SimpleFileOptions::default();
+    let parts = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string()),
+        ("xl/workbook.xml", r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Danh sách" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+        ("xl/_rels/workbook.xml.rels", r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
+    ];
+    for (name, content) in parts {
+        z.start_file(name, opts).unwrap();
+        z.write_all(content.as_bytes()).unwrap();
+    }
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+        for (c, cell) in row.iter().enumerate() {
+            let reference = format!("{}{}", (b'A' + c as u8) as char, r + 1);
+            match cell {
+                XCell::T(t) => sheet.push_str(&format!(
+                    "<c r=\"{reference}\" t=\"inlineStr\"><is><t>{t}</t></is></c>"
+                )),
+                XCell::N(n) => sheet.push_str(&format!("<c r=\"{reference}\"><v>{n}</v></c>")),
+            }
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    z.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    z.write_all(sheet.as_bytes()).unwrap();
+    z.finish().unwrap();
+}
+
+enum XCell {
+    T(&'static str),
+    N(f64),
+}
+
+#[test]
+fn an_xlsx_typed_by_hand_imports_with_ids_and_dates_repaired() {
+    use XCell::{N, T};
+    let dir = TempDir::new("xlsx");
+    let data = data_arg(dir.path());
+    let file = dir.path().join("ho-khau.xlsx");
+    write_xlsx(
+        &file,
+        &[
+            vec![
+                T("STT"),
+                T("HỌ VÀ TÊN"),
+                T("Ngày, tháng, năm sinh"),
+                T("Giới tính"),
+                T("Số CCCD"),
+                T("Ghi chú"),
+            ],
+            // The ID lost its leading zero in a number cell; the date is an Excel serial.
+            vec![
+                N(1.0),
+                T("Nguyễn Văn Hùng"),
+                N(27526.0),
+                T("Nam"),
+                N(38075000001.0),
+                T(""),
+            ],
+            vec![
+                N(2.0),
+                T("Lê Thị Hoà"),
+                T("00/00/1977"),
+                T("Nữ"),
+                T("038177000002"),
+                T("cũ"),
+            ],
+            vec![
+                N(3.0),
+                T("Trần Đức Hoà"),
+                N(1990.0),
+                T("nam"),
+                T("001090000004"),
+                T(""),
+            ],
+        ],
+    );
+    let out = xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data,
+        file.to_str().unwrap(),
+    ]);
+    ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("imported 3 persons"), "{stderr}");
+    assert!(
+        stderr.contains("columns not imported: STT, Ghi chú"),
+        "{stderr}"
+    );
+    let export = dir.path().join("out.csv");
+    ok(&xaso(&[
+        "export",
+        "registry",
+        "--data",
+        &data,
+        "--out",
+        export.to_str().unwrap(),
+    ]));
+    let exported = std::fs::read_to_string(&export).unwrap();
+    // 27526 is 12 May 1975 in Excel's 1900 date system (25569 = 1 January 1970).
+    assert!(
+        exported.contains("038075000001,,Nguyễn Văn Hùng,,12/05/1975,Nam"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("038177000002,,Lê Thị Hoà,,1977,Nữ"),
+        "{exported}"
+    );
+    assert!(
+        exported.contains("001090000004,,Trần Đức Hoà,,1990,Nam"),
+        "{exported}"
+    );
+
+    // A bad cell in a spreadsheet is reported by its row and header too.
+    let bad = dir.path().join("bad.xlsx");
+    write_xlsx(
+        &bad,
+        &[
+            vec![T("Họ và tên"), T("Số định danh cá nhân"), T("Ngày sinh")],
+            vec![T("Phạm Văn Tư"), T("038090000123"), T("32/13/1990")],
+        ],
+    );
+    let out = xaso(&["import", "registry", "--data", &data, bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let report = std::fs::read_to_string(format!("{}.errors.csv", bad.display())).unwrap();
+    assert!(
+        report
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("2,Ngày sinh,32/13/1990,"),
+        "{report}"
+    );
+}
