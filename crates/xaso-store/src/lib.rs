@@ -211,6 +211,8 @@ pub trait RegisterStore: Send + Sync {
     /// Every version, oldest first, the current one last.
     fn person_history(&self, id: &PersonalId) -> Result<Vec<PersonVersion>>;
     fn residence_events(&self, id: &PersonalId) -> Result<Vec<ResidenceEvent>>;
+    /// Records a residence event of a person in the register (`NotFound` otherwise).
+    fn add_residence_event(&self, event: &ResidenceEvent) -> Result<()>;
     fn get_household(&self, id: &str) -> Result<Option<Household>>;
     fn household_members(&self, id: &str) -> Result<Vec<StoredPerson>>;
     fn count_persons(&self) -> Result<u64>;

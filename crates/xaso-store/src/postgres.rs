@@ -415,6 +415,29 @@ impl RegisterStore for PgStore {
             .collect()
     }
 
+    fn add_residence_event(&self, event: &ResidenceEvent) -> Result<()> {
+        let mut conn = self.conn();
+        let inserted = conn.execute(
+            "INSERT INTO residence_events (personal_id, kind, date, data, recorded_at)
+             SELECT $1, $2, $3, $4::text::jsonb, $5
+             WHERE EXISTS (SELECT 1 FROM persons WHERE personal_id = $1)",
+            &[
+                &event.personal_id.as_str(),
+                &event.kind.as_str(),
+                &event.date.to_iso(),
+                &serde_json::to_string(event)?,
+                &now_rfc3339(),
+            ],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::NotFound(format!(
+                "no person with personal ID {} in the register",
+                event.personal_id
+            )));
+        }
+        Ok(())
+    }
+
     fn get_household(&self, id: &str) -> Result<Option<Household>> {
         let mut conn = self.conn();
         let row = conn.query_opt(

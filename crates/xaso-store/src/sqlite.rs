@@ -447,6 +447,27 @@ impl RegisterStore for SqliteStore {
         Ok(out)
     }
 
+    fn add_residence_event(&self, event: &ResidenceEvent) -> Result<()> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let known: Option<i64> = tx
+            .query_row(
+                "SELECT 1 FROM persons WHERE personal_id = ?1",
+                [event.personal_id.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if known.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "no person with personal ID {} in the register",
+                event.personal_id
+            )));
+        }
+        insert_event(&tx, event, &now_rfc3339())?;
+        tx.commit()?;
+        Ok(())
+    }
+
     fn get_household(&self, id: &str) -> Result<Option<Household>> {
         let conn = self.reader();
         let raw: Option<(String, Option<String>, String)> = conn

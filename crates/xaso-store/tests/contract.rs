@@ -262,6 +262,46 @@ fn households_and_events(store: &dyn Store) {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].kind, ResidenceEventKind::PermanentRegistered);
     assert_eq!(events[0].note.as_deref(), Some("đăng ký khai sinh"));
+    // Events come back in date order, whatever order they were recorded in.
+    let absence = ResidenceEvent {
+        personal_id: id("038205000003"),
+        kind: ResidenceEventKind::AbsenceDeclared,
+        date: PartialDate::parse("2024-02-01").unwrap(),
+        address: Address {
+            detail: Some("KCN Bắc Thăng Long, Hà Nội".into()),
+            commune_code: None,
+        },
+        note: None,
+    };
+    let earlier = ResidenceEvent {
+        kind: ResidenceEventKind::TemporaryRegistered,
+        date: PartialDate::parse("2023-06").unwrap(),
+        ..absence.clone()
+    };
+    store.add_residence_event(&absence).unwrap();
+    store.add_residence_event(&earlier).unwrap();
+    let kinds: Vec<_> = store
+        .residence_events(&id("038205000003"))
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ResidenceEventKind::PermanentRegistered,
+            ResidenceEventKind::TemporaryRegistered,
+            ResidenceEventKind::AbsenceDeclared
+        ]
+    );
+    let stranger = ResidenceEvent {
+        personal_id: id("038075999999"),
+        ..absence
+    };
+    assert!(matches!(
+        store.add_residence_event(&stranger),
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 fn a_refused_load_writes_nothing(store: &dyn Store) {

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use xaso_card::CardQr;
-use xaso_domain::register::Person;
+use xaso_domain::register::{Person, ResidenceEvent};
 use xaso_domain::role::Role;
 use xaso_domain::{name, PersonalId};
 use xaso_identity::{Principal, PrincipalKind};
@@ -35,7 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/persons/{personal_id}/history", get(person_history))
         .route(
             "/persons/{personal_id}/residence-events",
-            get(residence_events),
+            get(residence_events).post(add_residence_event),
         )
         .route("/households/{id}", get(get_household))
         .route("/card/qr", post(card_qr))
@@ -531,6 +531,47 @@ async fn residence_events(
     Ok(Json(
         serde_json::json!({ "personal_id": id, "events": events }),
     ))
+}
+
+async fn add_residence_event(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(raw): Path<String>,
+    body: Result<Json<ResidenceEvent>, axum::extract::rejection::JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    require(
+        &caller,
+        caller.role.can_edit_register(),
+        "record residence events",
+    )?;
+    let id = parse_id(&raw)?;
+    let Json(event) = body.map_err(json_error)?;
+    if event.personal_id != id {
+        return Err(ApiError::invalid(
+            "personal_id",
+            "the personal ID in the event differs from the one in the path",
+        ));
+    }
+    if let Some(code) = &event.address.commune_code {
+        if xaso_domain::admin_units::units().commune(code).is_none() {
+            return Err(ApiError::invalid(
+                "address.commune_code",
+                format!("{code:?} is not the code of a commune in force since 1 July 2025"),
+            ));
+        }
+    }
+    blocking(&state, move |s| s.add_residence_event(&event)).await?;
+    audited(
+        &state,
+        vec![audit_record(
+            &caller,
+            "person.residence.add",
+            "POST /api/v1/persons/{personal_id}/residence-events",
+            Some(id.to_string()),
+        )],
+    )
+    .await?;
+    Ok(StatusCode::CREATED)
 }
 
 async fn get_household(

@@ -410,6 +410,10 @@ fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
         }
         admin_login = Some(demo_admin_token(db.as_ref(), &store.data)?);
     }
+    // Store calls are blocking (the PostgreSQL client runs its own runtime), so none may run
+    // inside the async block below; handlers use the blocking pool.
+    let persons = db.count_persons().map_err(|e| e.to_string())?;
+    let backend = db.backend();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -419,9 +423,8 @@ fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let persons = db.count_persons().map_err(|e| e.to_string())?;
         println!("Xã số đang chạy tại / is running at http://{addr}/");
-        println!("  cơ sở dữ liệu / database: {} ({persons} persons)", db.backend());
+        println!("  cơ sở dữ liệu / database: {backend} ({persons} persons)");
         println!("  API: http://{addr}/api/openapi.json");
         if let Some(token) = &admin_login {
             println!("  đăng nhập quản trị / admin login (API bearer token): {token}");

@@ -289,6 +289,25 @@ fn import_then_query_the_api_with_audit_and_roles() {
     assert_eq!(h["household"]["head_personal_id"], "038075000001");
     assert_eq!(h["members"].as_array().unwrap().len(), 3);
 
+    // Residence events: admin/police record them, read-only may not; a bad kind is named.
+    let ev = r#"{"personal_id":"038305000003","kind":"absence_declared","date":"2026-01-15","address":{"detail":"KCN VSIP, Bình Dương"}}"#;
+    let path = "/api/v1/persons/038305000003/residence-events";
+    assert_eq!(
+        server
+            .request("POST", path, Some(&reader), Some(("application/json", ev)))
+            .0,
+        403
+    );
+    let (s, b) = server.request("POST", path, Some(&admin), Some(("application/json", ev)));
+    assert_eq!(s, 201, "{b}");
+    let (_, evs) = server.get_json(path, &reader);
+    assert_eq!(evs["events"][0]["kind"], "absence_declared");
+    assert_eq!(evs["events"][0]["date"], "2026-01-15");
+    let bad = r#"{"personal_id":"038305000003","kind":"moved_to_mars","date":"2026-01-15"}"#;
+    let (s, b) = server.request("POST", path, Some(&admin), Some(("application/json", bad)));
+    assert_eq!(s, 422, "{b}");
+    assert!(b.contains("kind"), "{b}");
+
     // The card QR: parsed, matched, differences named; garbage names the field.
     let payload = "038305000003|||01092005|Nữ|Thôn 3, Tế Lợi, Nông Cống, Thanh Hóa|15082021\r\n";
     let (s, b) = server.request(
@@ -794,4 +813,98 @@ fn an_xlsx_typed_by_hand_imports_with_ids_and_dates_repaired() {
             .starts_with("2,Ngày sinh,32/13/1990,"),
         "{report}"
     );
+}
+
+/// The same binary on PostgreSQL: import, tokens, serve, lookups and audit. Ignored by default;
+/// `.ci/run` runs it with `XASO_TEST_DATABASE_URL` (a server where `psql` may create databases).
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_import_serve_and_look_up() {
+    let admin_url = std::env::var("XASO_TEST_DATABASE_URL")
+        .expect("XASO_TEST_DATABASE_URL must name a PostgreSQL database");
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    let db_name = format!(
+        "xaso_e2e_{}",
+        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
+    );
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .args([&admin_url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    psql(&format!("CREATE DATABASE {db_name}"));
+    struct OnDrop(Box<dyn Fn()>);
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            (self.0)()
+        }
+    }
+    let (url_for_drop, name_for_drop) = (admin_url.clone(), db_name.clone());
+    let _cleanup = OnDrop(Box::new(move || {
+        let _ = Command::new("psql")
+            .args([
+                &url_for_drop,
+                "-qc",
+                &format!("DROP DATABASE IF EXISTS {name_for_drop} WITH (FORCE)"),
+            ])
+            .output();
+    }));
+    let (base, _) = admin_url.rsplit_once('/').unwrap();
+    let url = format!("{base}/{db_name}");
+
+    let dir = TempDir::new("pg");
+    let file = small_register(dir.path());
+    let out = xaso(&["import", "registry", "--database-url", &url, &file]);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imported 4 persons"));
+    let token = ok(&xaso(&[
+        "admin",
+        "token",
+        "create",
+        "--database-url",
+        &url,
+        "--name",
+        "pg",
+        "--role",
+        "police",
+    ]));
+    let token = token.trim();
+
+    let mut child = Command::new(XASO)
+        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
+        .env("XASO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    assert!(second.contains("postgres (4 persons)"), "{second}");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    std::thread::spawn(move || for _ in lines {});
+    let server = Server { child, addr };
+
+    let (s, p) = server.get_json("/api/v1/persons/038177000002", token);
+    assert_eq!(s, 200);
+    assert_eq!(p["full_name"], "Lê Thị Hoà");
+    let (_, r) = server.get_json("/api/v1/persons?q=tran%20duc%20hoa", token);
+    assert_eq!(r["results"][0]["personal_id"], "001090000004");
+    let (_, h) = server.get_json("/api/v1/households/HK-1", token);
+    assert_eq!(h["members"].as_array().unwrap().len(), 3);
+    let (_, a) = server.get_json("/api/v1/audit?subject=038177000002", token);
+    assert_eq!(a["records"][0]["actor"], "pg");
+    drop(server);
 }
