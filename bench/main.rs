@@ -30,6 +30,7 @@ USAGE: cargo run --release -p xaso-bench -- [OPTIONS]
   --connections C     keep-alive connections of the load generator (default 16)
   --quick             50000 persons, 3 s per phase
   --skip-postgres     SQLite only
+  --skip-sqlite       PostgreSQL only
   --postgres-url URL  server to create the bench databases on
                       (default postgres://postgres@127.0.0.1:5432/test)
   --out-dir DIR       work directory: CSV, databases, logs (default bench/out)
@@ -43,6 +44,7 @@ pub struct Config {
     pub seconds: u64,
     pub connections: usize,
     pub skip_postgres: bool,
+    pub skip_sqlite: bool,
     pub postgres_url: String,
     pub out_dir: PathBuf,
     pub xaso: Option<PathBuf>,
@@ -56,6 +58,7 @@ fn parse_args() -> Result<Option<Config>, String> {
         seconds: 10,
         connections: 16,
         skip_postgres: false,
+        skip_sqlite: false,
         postgres_url: "postgres://postgres@127.0.0.1:5432/test".into(),
         out_dir: workspace_root().join("bench").join("out"),
         xaso: None,
@@ -89,6 +92,7 @@ fn parse_args() -> Result<Option<Config>, String> {
             "--seed" => c.seed = number(value(&mut args, &arg)?, &arg)?,
             "--quick" => quick = true,
             "--skip-postgres" => c.skip_postgres = true,
+            "--skip-sqlite" => c.skip_sqlite = true,
             "--keep" => c.keep = true,
             "--postgres-url" => c.postgres_url = value(&mut args, &arg)?,
             "--out-dir" => c.out_dir = PathBuf::from(value(&mut args, &arg)?),
@@ -211,16 +215,30 @@ fn main() -> Result<(), Box<dyn Error>> {
         time_bin: time_bin.as_deref(),
         expected_rows: register.rows,
     };
-    match run_sqlite(&ctx) {
-        Ok(r) => runs.push(r),
-        Err(e) => {
-            eprintln!("!! SQLite run failed: {e}");
-            failures.push(format!("SQLite: {e}"));
+    if !cfg.skip_sqlite {
+        match run_sqlite(&ctx) {
+            Ok(r) => {
+                if let Err(e) = &r.http {
+                    eprintln!("!! SQLite HTTP run failed: {e}");
+                    failures.push(format!("SQLite HTTP: {e}"));
+                }
+                runs.push(r)
+            }
+            Err(e) => {
+                eprintln!("!! SQLite run failed: {e}");
+                failures.push(format!("SQLite: {e}"));
+            }
         }
     }
     if !cfg.skip_postgres {
         match run_postgres(&ctx) {
-            Ok(r) => runs.push(r),
+            Ok(r) => {
+                if let Err(e) = &r.http {
+                    eprintln!("!! PostgreSQL HTTP run failed: {e}");
+                    failures.push(format!("PostgreSQL HTTP: {e}"));
+                }
+                runs.push(r)
+            }
             Err(e) => {
                 eprintln!("!! PostgreSQL run failed: {e}");
                 failures.push(format!("PostgreSQL: {e}"));
@@ -409,7 +427,7 @@ fn run_sqlite(ctx: &Ctx) -> Result<report::StoreRun, String> {
     // Not recursive: the files directly under root are the baseline's database.
     let base_bytes = dir_size(&root);
 
-    let http = serve_and_load(ctx, "sqlite", &data, None, &token)?;
+    let http = serve_and_load(ctx, "sqlite", &data, None, &token);
     if !ctx.cfg.keep {
         let _ = std::fs::remove_dir_all(&root);
     }
@@ -566,7 +584,7 @@ fn run_postgres(ctx: &Ctx) -> Result<report::StoreRun, String> {
     let xaso_bytes = size(&dbs.names[0]);
     let base_bytes = size(&dbs.names[1]);
 
-    let http = serve_and_load(ctx, "postgres", &data, Some(&xaso_url), &token)?;
+    let http = serve_and_load(ctx, "postgres", &data, Some(&xaso_url), &token);
     if !ctx.cfg.keep {
         let _ = std::fs::remove_dir_all(&root);
     }

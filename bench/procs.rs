@@ -206,6 +206,15 @@ pub fn tail(path: &Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
+/// The first panic message in a log: the "panicked at" line and the message after it.
+fn first_panic(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    let at = lines.by_ref().find(|l| l.contains("panicked at"))?;
+    let msg = lines.next().unwrap_or("");
+    Some(format!("{} {}", at.trim(), msg.trim()))
+}
+
 /// Sends SIGTERM (through `kill`, as std has no signals), waits up to `grace`, then SIGKILL.
 fn terminate(child: &mut Child, grace: Duration) {
     let _ = Command::new("kill")
@@ -255,9 +264,9 @@ impl Server {
         match self.child.try_wait() {
             Ok(None) => Ok(()),
             Ok(Some(status)) => Err(format!(
-                "the server exited ({status}); last lines of {}:\n{}",
+                "the server exited ({status}): {} (log: {})",
+                first_panic(&self.log).unwrap_or_else(|| tail(&self.log, 15)),
                 self.log.display(),
-                tail(&self.log, 15)
             )),
             Err(e) => Err(e.to_string()),
         }

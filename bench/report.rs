@@ -15,6 +15,15 @@ pub struct Machine {
     pub cpus: usize,
     pub model: String,
     pub mem_kib: Option<u64>,
+    /// `/proc/loadavg` when the run started.
+    pub load_at_start: String,
+}
+
+/// The 1, 5 and 15 minute load averages from `/proc/loadavg`.
+pub fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" / "))
+        .unwrap_or_else(|_| "n/a".into())
 }
 
 impl Machine {
@@ -50,6 +59,7 @@ impl Machine {
             cpus,
             model,
             mem_kib,
+            load_at_start: loadavg(),
         }
     }
 
@@ -83,7 +93,8 @@ pub struct StoreRun {
     pub baseline: Timed,
     pub xaso_disk_bytes: Option<u64>,
     pub baseline_disk_bytes: Option<u64>,
-    pub http: HttpRun,
+    /// The HTTP measurements, or why they could not be made.
+    pub http: Result<HttpRun, String>,
 }
 
 /// 1234567 → "1,234,567".
@@ -91,7 +102,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -116,6 +127,10 @@ fn ms(v: Option<f64>) -> String {
         Some(v) => format!("{v:.1}"),
         None => "n/a".into(),
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -143,6 +158,12 @@ pub fn markdown(
         s,
         "- Machine: {}; load generator and databases on the same machine",
         m.describe()
+    );
+    let _ = writeln!(
+        s,
+        "- Load average (1 / 5 / 15 min, `/proc/loadavg`): {} at the start, {} at the end",
+        m.load_at_start,
+        loadavg()
     );
     let _ = writeln!(
         s,
@@ -207,7 +228,18 @@ pub fn markdown(
     );
     let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
     for r in runs {
-        let h = &r.http;
+        let h = match &r.http {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = writeln!(
+                    s,
+                    "| {} | **not measured**: {} | | | | | | |",
+                    r.store,
+                    first_line(e)
+                );
+                continue;
+            }
+        };
         for (label, p) in [
             ("`GET /healthz`", &h.healthz),
             ("`GET /api/v1/persons/{id}`", &h.lookup),
@@ -256,6 +288,12 @@ pub fn markdown(
         }
         let _ = writeln!(s);
     };
+    let http_row = |s: &mut String, name: &str, f: &dyn Fn(&HttpRun) -> String| {
+        row(s, name, &|r| match &r.http {
+            Ok(h) => f(h),
+            Err(_) => "not measured".to_string(),
+        })
+    };
     row(
         &mut s,
         "Import within 2× of the database's own bulk load",
@@ -264,28 +302,28 @@ pub fn markdown(
             format!("{ratio:.2}× {}", verdict(ratio <= 2.0))
         },
     );
-    row(&mut s, "Lookup by personal ID: p99 ≤ 5 ms", &|r| {
-        let p = r.http.lookup.percentile_ms(99.0);
+    http_row(&mut s, "Lookup by personal ID: p99 ≤ 5 ms", &|r| {
+        let p = r.lookup.percentile_ms(99.0);
         format!("{} ms {}", ms(p), verdict(p.is_some_and(|v| v <= 5.0)))
     });
-    row(&mut s, "Lookup throughput ≥ ½ of `/healthz`", &|r| {
-        let ratio = r.http.lookup.throughput() / r.http.healthz.throughput().max(1e-9);
+    http_row(&mut s, "Lookup throughput ≥ ½ of `/healthz`", &|r| {
+        let ratio = r.lookup.throughput() / r.healthz.throughput().max(1e-9);
         format!(
             "{} / {} req/s = {ratio:.2} {}",
-            thousands(r.http.lookup.throughput().round() as u64),
-            thousands(r.http.healthz.throughput().round() as u64),
+            thousands(r.lookup.throughput().round() as u64),
+            thousands(r.healthz.throughput().round() as u64),
             verdict(ratio >= 0.5)
         )
     });
-    row(&mut s, "Name search: p99 ≤ 50 ms", &|r| {
-        let p = r.http.search.percentile_ms(99.0);
+    http_row(&mut s, "Name search: p99 ≤ 50 ms", &|r| {
+        let p = r.search.percentile_ms(99.0);
         format!("{} ms {}", ms(p), verdict(p.is_some_and(|v| v <= 50.0)))
     });
-    row(&mut s, "Server peak memory (VmHWM; no target)", &|r| {
+    http_row(&mut s, "Server peak memory (VmHWM; no target)", &|r| {
         format!(
             "{} (idle after start: {} RSS)",
-            mib(r.http.peak_kib),
-            mib(r.http.idle_rss_kib)
+            mib(r.peak_kib),
+            mib(r.idle_rss_kib)
         )
     });
     let _ = writeln!(s);
@@ -316,13 +354,14 @@ pub fn markdown(
         "- Every lookup and search writes an audit record; the audited requests are part of what is measured."
     );
     for r in runs {
+        let Ok(h) = &r.http else { continue };
         let _ = writeln!(
             s,
             "- {}: server ready {:.1} s after start; sampled name searches found {:.1} persons on average{}.",
             r.store,
-            r.http.startup.as_secs_f64(),
-            r.http.search_mean_results,
-            if r.http.clean_stop {
+            h.startup.as_secs_f64(),
+            h.search_mean_results,
+            if h.clean_stop {
                 ""
             } else {
                 "; the server did not exit cleanly on SIGTERM"

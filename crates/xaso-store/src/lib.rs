@@ -305,6 +305,12 @@ pub trait MetaStore: Send + Sync {
 pub trait Store: RegisterStore + AuditStore + TokenStore + MetaStore {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+
+    /// True when reads are in-process and take microseconds, so an async caller may run them
+    /// in place instead of handing them to a blocking thread.
+    fn reads_inline(&self) -> bool {
+        false
+    }
 }
 
 /// Opens the store named by a database URL, or the SQLite file under `data_dir`.

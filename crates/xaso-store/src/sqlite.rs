@@ -18,14 +18,19 @@ use crate::{
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/0001_register.sql")];
+/// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
+/// their file changes, and the audit log changes on every read of the register.
+const AUDIT_MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/audit/0001_audit.sql")];
 
-const READERS: usize = 4;
+const READERS: usize = 8;
 
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     reader_ready: Condvar,
+    audit_writer: Mutex<Connection>,
+    audit_reader: Mutex<Connection>,
 }
 
 /// A reader connection borrowed from the pool, returned on drop.
@@ -65,11 +70,24 @@ impl SqliteStore {
         Self::open_file(&dir.join("xaso.db"))
     }
 
+    /// Opens (creating if needed) the register at `path` and its audit log beside it
+    /// (`xaso.db` → `xaso.audit.db`).
     pub fn open_file(path: &Path) -> Result<Self> {
-        let mut writer = Connection::open(path)
-            .map_err(|e| StoreError::Open(format!("{}: {e}", path.display())))?;
+        let open = |p: &Path| {
+            Connection::open(p).map_err(|e| StoreError::Open(format!("{}: {e}", p.display())))
+        };
+        let mut writer = open(path)?;
         configure(&writer)?;
-        migrate(&mut writer)?;
+        migrate(&mut writer, MIGRATIONS)?;
+        let audit_path = audit_path(path);
+        let mut audit_writer = open(&audit_path)?;
+        configure(&audit_writer)?;
+        // Appends touch a few pages at the end of the table; a big cache only makes each commit
+        // slower (SQLite walks the cache's hash table when a transaction ends).
+        audit_writer.pragma_update(None, "cache_size", -4096)?;
+        migrate(&mut audit_writer, AUDIT_MIGRATIONS)?;
+        let audit_reader = open(&audit_path)?;
+        audit_reader.busy_timeout(std::time::Duration::from_secs(10))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let conn = Connection::open_with_flags(
@@ -87,6 +105,8 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(readers),
             reader_ready: Condvar::new(),
+            audit_writer: Mutex::new(audit_writer),
+            audit_reader: Mutex::new(audit_reader),
         })
     }
 
@@ -126,16 +146,25 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+/// `xaso.db` → `xaso.audit.db`.
+pub fn audit_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "xaso".into());
+    path.with_file_name(format!("{stem}.audit.db"))
+}
+
+fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     let applied: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let applied = usize::try_from(applied).unwrap_or(0);
-    if applied > MIGRATIONS.len() {
+    if applied > migrations.len() {
         return Err(StoreError::Open(format!(
             "the database was written by a newer version (schema {applied}, this program knows {})",
-            MIGRATIONS.len()
+            migrations.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+    for (i, sql) in migrations.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
@@ -572,7 +601,7 @@ impl RegisterStore for SqliteStore {
 
 impl AuditStore for SqliteStore {
     fn append_audit(&self, records: &[AuditRecord]) -> Result<()> {
-        let mut conn = self.writer();
+        let mut conn = lock(&self.audit_writer);
         let tx = conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
@@ -597,7 +626,7 @@ impl AuditStore for SqliteStore {
     }
 
     fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
-        let conn = self.reader();
+        let conn = lock(&self.audit_reader);
         let mut stmt = conn.prepare_cached(
             "SELECT at, actor, actor_kind, role, action, route, subject, reason FROM audit
              WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR actor = ?2)
@@ -700,5 +729,9 @@ impl MetaStore for SqliteStore {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn reads_inline(&self) -> bool {
+        true
     }
 }

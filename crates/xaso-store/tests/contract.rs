@@ -498,7 +498,7 @@ fn the_audit_log_cannot_be_rewritten() {
     s.append_audit(&[AuditRecord::now("a", "cli", "x", "y")])
         .unwrap();
     drop(s);
-    let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
+    let conn = rusqlite::Connection::open(dir.join("xaso.audit.db")).unwrap();
     let err = conn.execute("DELETE FROM audit", []).unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -151,6 +151,19 @@ async fn audited(state: &AppState, records: Vec<AuditRecord>) -> Result<(), ApiE
         .map_err(ApiError::Internal)
 }
 
+/// Runs a read: in place when the store says reads are cheap and local (SQLite), else on the
+/// blocking pool.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn xaso_store::Store) -> xaso_store::Result<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    if state.store.reads_inline() {
+        Ok(f(state.store.as_ref())?)
+    } else {
+        blocking(state, f).await
+    }
+}
+
 /// Runs a store call off the async workers (the store is synchronous).
 async fn blocking<T: Send + 'static>(
     state: &AppState,
@@ -179,7 +192,7 @@ async fn get_person(
 ) -> Result<Json<StoredPerson>, ApiError> {
     let id = parse_id(&raw)?;
     let lookup = id.clone();
-    let found = blocking(&state, move |s| s.get_person(&lookup)).await?;
+    let found = read(&state, move |s| s.get_person(&lookup)).await?;
     // A miss is audited too: probing for who is registered is itself an access.
     audited(
         &state,
@@ -265,18 +278,18 @@ async fn search(
     let (kind, results) = if q.contains('|') {
         let card = xaso_card::parse_qr(q).map_err(|e| ApiError::invalid("q", e.to_string()))?;
         let id = card.personal_id.clone();
-        let found = blocking(state, move |s| s.get_person(&id)).await?;
+        let found = read(state, move |s| s.get_person(&id)).await?;
         ("qr", found.into_iter().collect())
     } else if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
         match compact.len() {
             12 => {
                 let id = PersonalId::parse(&compact)
                     .map_err(|e| ApiError::invalid("q", e.to_string()))?;
-                let found = blocking(state, move |s| s.get_person(&id)).await?;
+                let found = read(state, move |s| s.get_person(&id)).await?;
                 ("personal_id", found.into_iter().collect())
             }
             9 => {
-                let found = blocking(state, move |s| s.find_by_cmnd(&compact)).await?;
+                let found = read(state, move |s| s.find_by_cmnd(&compact)).await?;
                 ("cmnd", found)
             }
             n => {
@@ -298,7 +311,7 @@ async fn search(
             birth_year: params.birth_year.or(year_in_q),
             limit,
         };
-        let found = blocking(state, move |s| s.search_by_name(&query)).await?;
+        let found = read(state, move |s| s.search_by_name(&query)).await?;
         ("name", found)
     };
     let records: Vec<AuditRecord> = if results.is_empty() {
@@ -489,7 +502,7 @@ async fn person_history(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_id(&raw)?;
     let lookup = id.clone();
-    let versions = blocking(&state, move |s| s.person_history(&lookup)).await?;
+    let versions = read(&state, move |s| s.person_history(&lookup)).await?;
     audited(
         &state,
         vec![audit_record(
@@ -517,7 +530,7 @@ async fn residence_events(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_id(&raw)?;
     let lookup = id.clone();
-    let events = blocking(&state, move |s| s.residence_events(&lookup)).await?;
+    let events = read(&state, move |s| s.residence_events(&lookup)).await?;
     audited(
         &state,
         vec![audit_record(
@@ -587,7 +600,7 @@ async fn get_household(
         ));
     }
     let lookup = id.clone();
-    let (household, members) = blocking(&state, move |s| {
+    let (household, members) = read(&state, move |s| {
         Ok((s.get_household(&lookup)?, s.household_members(&lookup)?))
     })
     .await?;
@@ -680,7 +693,7 @@ async fn card_qr(
 ) -> Result<Json<CardAnswer>, ApiError> {
     let card = xaso_card::parse_qr(&body).map_err(|e| ApiError::invalid(e.field, e.to_string()))?;
     let id = card.personal_id.clone();
-    let person = blocking(&state, move |s| s.get_person(&id)).await?;
+    let person = read(&state, move |s| s.get_person(&id)).await?;
     audited(
         &state,
         vec![audit_record(
@@ -722,7 +735,7 @@ async fn list_audit(
         action: params.action.filter(|s| !s.is_empty()),
         limit: params.limit.unwrap_or(100).clamp(1, 1000),
     };
-    let records = blocking(&state, move |s| s.list_audit(&filter)).await?;
+    let records = read(&state, move |s| s.list_audit(&filter)).await?;
     Ok(Json(
         serde_json::json!({ "count": records.len(), "records": records }),
     ))

@@ -1,4 +1,6 @@
--- The population register, its history, the audit log and API tokens.
+-- The population register, its history and API tokens. The audit log has a file of its own
+-- (audit/0001_audit.sql) so that its constant writes never invalidate the readers' page cache
+-- of the register.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -55,21 +57,6 @@ CREATE TABLE residence_events (
 );
 CREATE INDEX residence_events_person ON residence_events (personal_id, date);
 
--- Who touched whose data, when, through which route, and why. Append-only.
-CREATE TABLE audit (
-    id         INTEGER PRIMARY KEY,
-    at         TEXT NOT NULL,
-    actor      TEXT NOT NULL,
-    actor_kind TEXT NOT NULL,
-    role       TEXT,
-    action     TEXT NOT NULL,
-    route      TEXT NOT NULL,
-    subject    TEXT,
-    reason     TEXT
-);
-CREATE INDEX audit_subject ON audit (subject, id);
-CREATE INDEX audit_actor ON audit (actor, id);
-
 CREATE TABLE api_tokens (
     name       TEXT PRIMARY KEY,
     role       TEXT NOT NULL,
@@ -78,11 +65,7 @@ CREATE TABLE api_tokens (
     revoked    INTEGER NOT NULL DEFAULT 0
 );
 
--- The audit log cannot be rewritten through SQL either.
-CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- History cannot be rewritten through SQL either.
 CREATE TRIGGER person_versions_no_update BEFORE UPDATE ON person_versions
 BEGIN SELECT RAISE(ABORT, 'person history is append-only'); END;
 CREATE TRIGGER person_versions_no_delete BEFORE DELETE ON person_versions
