@@ -59,6 +59,39 @@ pub struct StoredPerson {
     pub updated_by: String,
 }
 
+/// A person as stored, with the record still as its JSON text: the fast path for handlers that
+/// only pass the record on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPerson {
+    /// A JSON object: the [`Person`].
+    pub json: String,
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+impl RawPerson {
+    /// The JSON of a [`StoredPerson`] (the record's fields, then version and who/when), built
+    /// without parsing the record.
+    pub fn to_stored_json(&self) -> String {
+        let body = self.json.trim_end();
+        let body = body.strip_suffix('}').unwrap_or(body).trim_end();
+        let mut out = String::with_capacity(body.len() + 96);
+        out.push_str(body);
+        if !body.ends_with('{') {
+            out.push(',');
+        }
+        out.push_str("\"version\":");
+        out.push_str(&self.version.to_string());
+        out.push_str(",\"updated_at\":");
+        out.push_str(&serde_json::Value::from(self.updated_at.as_str()).to_string());
+        out.push_str(",\"updated_by\":");
+        out.push_str(&serde_json::Value::from(self.updated_by.as_str()).to_string());
+        out.push('}');
+        out
+    }
+}
+
 /// One past or current version of a person's record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonVersion {
@@ -196,6 +229,19 @@ pub type CommitDecision<'a> = &'a mut dyn FnMut(&[LoadConflict]) -> bool;
 /// The population register.
 pub trait RegisterStore: Send + Sync {
     fn get_person(&self, id: &PersonalId) -> Result<Option<StoredPerson>>;
+    /// The same as [`RegisterStore::get_person`], the record left as JSON text.
+    fn get_person_raw(&self, id: &PersonalId) -> Result<Option<RawPerson>> {
+        self.get_person(id)?
+            .map(|p| {
+                Ok(RawPerson {
+                    json: person_json(&p.person)?,
+                    version: p.version,
+                    updated_at: p.updated_at,
+                    updated_by: p.updated_by,
+                })
+            })
+            .transpose()
+    }
     fn find_by_cmnd(&self, cmnd: &str) -> Result<Vec<StoredPerson>>;
     fn search_by_name(&self, query: &NameQuery) -> Result<Vec<StoredPerson>>;
     /// Adds a new person as version 1. `Conflict` if the ID is taken.
@@ -392,4 +438,38 @@ pub(crate) fn rank_name_results(
     found.dedup_by(|a, b| a.person.personal_id == b.person.personal_id);
     found.truncate(query.limit);
     found
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_json_splices_into_the_same_document_as_serde_would_write() {
+        let mut person = Person::new(PersonalId::parse("038095001234").unwrap(), "Nguyễn \"An\"");
+        person.household_id = Some("HK-1".into());
+        let stored = StoredPerson {
+            person: person.clone(),
+            version: 3,
+            updated_at: "2026-11-28T05:00:00.000000Z".into(),
+            updated_by: "officer \"x\"".into(),
+        };
+        let raw = RawPerson {
+            json: person_json(&person).unwrap(),
+            version: 3,
+            updated_at: stored.updated_at.clone(),
+            updated_by: stored.updated_by.clone(),
+        };
+        let spliced: serde_json::Value = serde_json::from_str(&raw.to_stored_json()).unwrap();
+        assert_eq!(spliced, serde_json::to_value(&stored).unwrap());
+        // PostgreSQL hands jsonb back with spaces and its own key order; still one object.
+        let pg = RawPerson {
+            json: "{\"full_name\": \"A\", \"personal_id\": \"038095001234\" }".into(),
+            ..raw
+        };
+        let v: serde_json::Value = serde_json::from_str(&pg.to_stored_json()).unwrap();
+        assert_eq!(v["version"], 3);
+        assert_eq!(v["full_name"], "A");
+    }
 }

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use xaso_domain::register::{Household, Person, ResidenceEvent};
 use xaso_domain::PersonalId;
@@ -13,7 +14,7 @@ use crate::{
     now_rfc3339, person_from_json, person_json, prefix_upper_bound, rank_name_results,
     ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, CommitDecision, LoadConflict,
     LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery, PersonKeys, PersonVersion,
-    PreparedPerson, RegisterStore, Result, Store, StoreError, StoredPerson, TokenStore,
+    PreparedPerson, RawPerson, RegisterStore, Result, Store, StoreError, StoredPerson, TokenStore,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -81,10 +82,15 @@ impl SqliteStore {
         migrate(&mut writer, MIGRATIONS)?;
         let audit_path = audit_path(path);
         let mut audit_writer = open(&audit_path)?;
+        // Each audit record lands on a random page of the subject index; small pages keep the
+        // bytes written per commit (and per checkpoint) low. Takes effect when the file is new.
+        audit_writer.pragma_update(None, "page_size", 1024)?;
         configure(&audit_writer)?;
-        // Appends touch a few pages at the end of the table; a big cache only makes each commit
-        // slower (SQLite walks the cache's hash table when a transaction ends).
-        audit_writer.pragma_update(None, "cache_size", -4096)?;
+        // A big cache only makes each commit slower (SQLite walks the cache's hash table when a
+        // transaction ends); checkpoints are spaced out so pages written many times between
+        // them are copied back once.
+        audit_writer.pragma_update(None, "cache_size", -16384)?;
+        audit_writer.pragma_update(None, "wal_autocheckpoint", 16384)?;
         migrate(&mut audit_writer, AUDIT_MIGRATIONS)?;
         let audit_reader = open(&audit_path)?;
         audit_reader.busy_timeout(std::time::Duration::from_secs(10))?;
@@ -287,6 +293,24 @@ impl RegisterStore for SqliteStore {
         raw.map(to_stored).transpose()
     }
 
+    fn get_person_raw(&self, id: &PersonalId) -> Result<Option<RawPerson>> {
+        let conn = self.reader();
+        let raw = conn
+            .prepare_cached(&format!(
+                "SELECT {PERSON_COLUMNS} FROM persons WHERE personal_id = ?1"
+            ))?
+            .query_row([id.as_str()], stored_person)
+            .optional()?;
+        Ok(
+            raw.map(|(json, version, updated_at, updated_by)| RawPerson {
+                json,
+                version,
+                updated_at,
+                updated_by,
+            }),
+        )
+    }
+
     fn find_by_cmnd(&self, cmnd: &str) -> Result<Vec<StoredPerson>> {
         let conn = self.reader();
         collect_persons(
@@ -298,37 +322,52 @@ impl RegisterStore for SqliteStore {
 
     fn search_by_name(&self, query: &NameQuery) -> Result<Vec<StoredPerson>> {
         let conn = self.reader();
-        let limit = query.limit as i64;
-        let year = query.birth_year;
         let (column, key) = match query.matcher() {
             NameMatch::Toned(k) => ("name_key", k),
             NameMatch::Stripped(k) => ("name_stripped", k),
         };
-        if key.is_empty() {
+        if key.is_empty() || query.limit == 0 {
             return Ok(Vec::new());
         }
-        let upper = prefix_upper_bound(&key);
-        // Exact or prefix of the full name ("nguyen van" finds every Nguyễn Văn …).
-        let mut found = collect_persons(
-            &conn,
-            &format!(
-                "SELECT {PERSON_COLUMNS} FROM persons
-                 WHERE {column} >= ?1 AND {column} < ?2 AND (?3 IS NULL OR birth_year = ?3)
-                 ORDER BY {column}, personal_id LIMIT ?4"
-            ),
-            params![key, upper, year, limit],
+        // Every query walks an index in its own order and stops at the limit: no sort of all
+        // matches (common names match thousands at a province's scale).
+        let run = |condition: &str, mut binds: Vec<Value>, order: &str, limit: usize| {
+            let mut sql = format!("SELECT {PERSON_COLUMNS} FROM persons WHERE {condition}");
+            if let Some(year) = query.birth_year {
+                binds.push(Value::Integer(i64::from(year)));
+                sql.push_str(&format!(" AND birth_year = ?{}", binds.len()));
+            }
+            binds.push(Value::Integer(limit as i64));
+            sql.push_str(&format!(" {order} LIMIT ?{}", binds.len()));
+            collect_persons(&conn, &sql, rusqlite::params_from_iter(binds))
+        };
+        // 1. The whole name.
+        let mut found = run(
+            &format!("{column} = ?1"),
+            vec![Value::Text(key.clone())],
+            "",
+            query.limit,
         )?;
-        // A single word is most often the given name ("Hoà 1990").
+        // 2. Names that start with it ("nguyen van" finds every Nguyễn Văn …), if room is left.
+        if found.len() < query.limit {
+            found.extend(run(
+                &format!("{column} > ?1 AND {column} < ?2"),
+                vec![
+                    Value::Text(key.clone()),
+                    Value::Text(prefix_upper_bound(&key)),
+                ],
+                &format!("ORDER BY {column}"),
+                query.limit - found.len(),
+            )?);
+        }
+        // 3. A single word is most often the given name ("Hoà 1990").
         if !key.contains(' ') {
             let given = xaso_domain::name::stripped_key(&query.name);
-            let more = collect_persons(
-                &conn,
-                &format!(
-                    "SELECT {PERSON_COLUMNS} FROM persons
-                     WHERE given_stripped = ?1 AND (?2 IS NULL OR birth_year = ?2)
-                     ORDER BY name_stripped, personal_id LIMIT ?3"
-                ),
-                params![given, year, limit],
+            let more = run(
+                "given_stripped = ?1",
+                vec![Value::Text(given)],
+                "",
+                query.limit,
             )?;
             let toned = matches!(query.matcher(), NameMatch::Toned(_));
             let want = xaso_domain::name::key(&query.name);
@@ -591,6 +630,11 @@ impl RegisterStore for SqliteStore {
         if decide(&conflicts) {
             tx.commit()?;
             summary.committed = true;
+            // A big load leaves a WAL as big as itself; fold it into the database now rather
+            // than keep twice the disk until the next checkpoint.
+            if summary.persons > 10_000 {
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            }
         } else {
             tx.rollback()?;
             summary = LoadSummary::default();

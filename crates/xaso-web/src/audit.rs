@@ -1,71 +1,206 @@
-//! The audit sink: every access to a person's data is recorded before the answer leaves.
+//! The audit sink: every access to a person's data is recorded.
 //!
-//! Requests hand their records to one writer thread, which commits whatever has queued up in a
-//! single transaction (group commit) and then releases the waiting requests. So a lookup never
-//! returns data whose audit record is not committed, and a burst of lookups costs one commit,
-//! not one each.
+//! Handlers append records to a shared buffer; one writer thread commits whatever has gathered
+//! in a single transaction, as soon as the previous commit is done. So the log trails the
+//! accesses by one commit (milliseconds), a burst of lookups costs one commit rather than one
+//! each, and no request waits on the disk.
+//!
+//! What is guaranteed:
+//! - Fail closed: if a commit fails, every later access is refused (503) until a retry succeeds,
+//!   so data is never served while the log cannot be written.
+//! - Bounded: when the writer falls behind by [`MAX_PENDING`] records, handlers wait for it.
+//! - Graceful shutdown flushes the buffer ([`AuditSink::close`]); [`AuditSink::sync`] waits
+//!   until everything recorded so far is committed (the audit-log pages read through it).
+//! - What a hard kill can lose: the records of the commit in flight, i.e. milliseconds of
+//!   accesses. (SQLite in WAL mode with synchronous=NORMAL may lose the last commits on power
+//!   loss anyway.)
 
-use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use xaso_store::{AuditRecord, Store};
 
-type Ack = oneshot::Sender<Result<(), String>>;
+/// Records waiting for the writer beyond which handlers wait.
+pub const MAX_PENDING: usize = 100_000;
+/// Records committed in one transaction at most.
+const MAX_BATCH: usize = 20_000;
+const RETRY_AFTER: Duration = Duration::from_millis(500);
+/// Commits are spaced at least this far apart, so that under load each one carries many
+/// records (the table's last page and shared index pages are written once per commit).
+const COMMIT_INTERVAL: Duration = Duration::from_millis(10);
 
 #[derive(Clone)]
 pub struct AuditSink {
-    tx: mpsc::Sender<(Vec<AuditRecord>, Ack)>,
+    shared: Arc<Shared>,
 }
 
-/// Largest batch in one commit; bounds the latency of the first record in a burst.
-const MAX_BATCH: usize = 4096;
+struct Shared {
+    buffer: Mutex<Buffer>,
+    /// Wakes the writer when records arrive or the sink closes.
+    work: Condvar,
+    /// Sequence number of the last committed record; handlers waiting for room or for a sync
+    /// watch it.
+    committed: watch::Sender<u64>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct Buffer {
+    records: Vec<AuditRecord>,
+    /// Sequence number of the last record appended.
+    appended: u64,
+    /// Why the last commit failed, while it keeps failing.
+    failure: Option<String>,
+    closed: bool,
+}
+
+fn lock(m: &Mutex<Buffer>) -> MutexGuard<'_, Buffer> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 impl AuditSink {
     pub fn start(store: Arc<dyn Store>) -> AuditSink {
-        let (tx, rx) = mpsc::channel::<(Vec<AuditRecord>, Ack)>();
-        std::thread::Builder::new()
+        let shared = Arc::new(Shared {
+            buffer: Mutex::new(Buffer::default()),
+            work: Condvar::new(),
+            committed: watch::channel(0).0,
+            writer: Mutex::new(None),
+        });
+        let for_writer = shared.clone();
+        match std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || writer_loop(store, rx))
-            .map(|_| ())
-            .unwrap_or_else(|e| tracing::error!("cannot start the audit writer: {e}"));
-        AuditSink { tx }
+            .spawn(move || writer_loop(store, &for_writer))
+        {
+            Ok(handle) => *shared.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle),
+            Err(e) => {
+                // Without a writer nothing may be served: fail closed.
+                lock(&shared.buffer).failure = Some(format!("cannot start the audit writer: {e}"));
+            }
+        }
+        AuditSink { shared }
     }
 
-    /// Records and waits until the records are committed.
+    /// Appends records. Refuses while the log cannot be written; waits while the writer is
+    /// more than [`MAX_PENDING`] records behind.
     pub async fn record(&self, records: Vec<AuditRecord>) -> Result<(), String> {
         if records.is_empty() {
             return Ok(());
         }
-        let (ack, done) = oneshot::channel();
-        self.tx
-            .send((records, ack))
-            .map_err(|_| "the audit writer has stopped".to_string())?;
-        done.await
-            .map_err(|_| "the audit writer has stopped".to_string())?
+        let mut committed = self.shared.committed.subscribe();
+        loop {
+            {
+                let mut buffer = lock(&self.shared.buffer);
+                if let Some(failure) = &buffer.failure {
+                    return Err(failure.clone());
+                }
+                if buffer.closed {
+                    return Err("the server is shutting down".into());
+                }
+                if buffer.records.len() < MAX_PENDING {
+                    let was_empty = buffer.records.is_empty();
+                    buffer.appended += records.len() as u64;
+                    buffer.records.extend(records);
+                    drop(buffer);
+                    if was_empty {
+                        self.shared.work.notify_one();
+                    }
+                    return Ok(());
+                }
+            }
+            if committed.changed().await.is_err() {
+                return Err("the audit writer has stopped".into());
+            }
+        }
+    }
+
+    /// Waits until every record appended so far is committed.
+    pub async fn sync(&self) -> Result<(), String> {
+        let target = lock(&self.shared.buffer).appended;
+        let mut committed = self.shared.committed.subscribe();
+        loop {
+            if *committed.borrow_and_update() >= target {
+                return Ok(());
+            }
+            if let Some(failure) = &lock(&self.shared.buffer).failure {
+                return Err(failure.clone());
+            }
+            if committed.changed().await.is_err() {
+                return Err("the audit writer has stopped".into());
+            }
+        }
+    }
+
+    /// Stops accepting records, commits what is buffered and stops the writer. Blocking.
+    pub fn close(&self) {
+        lock(&self.shared.buffer).closed = true;
+        self.shared.work.notify_one();
+        let handle = self
+            .shared
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 }
 
-fn writer_loop(store: Arc<dyn Store>, rx: mpsc::Receiver<(Vec<AuditRecord>, Ack)>) {
-    while let Ok(first) = rx.recv() {
-        let mut records = first.0;
-        let mut acks = vec![first.1];
-        while records.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok((more, ack)) => {
-                    records.extend(more);
-                    acks.push(ack);
-                }
-                Err(_) => break,
+fn writer_loop(store: Arc<dyn Store>, shared: &Shared) {
+    let mut committed = 0u64;
+    let mut last_commit = std::time::Instant::now() - COMMIT_INTERVAL;
+    loop {
+        let batch = {
+            let mut buffer = lock(&shared.buffer);
+            while buffer.records.is_empty() && !buffer.closed {
+                buffer = shared.work.wait(buffer).unwrap_or_else(|e| e.into_inner());
             }
-        }
-        let result = store.append_audit(&records).map_err(|e| {
-            tracing::error!("audit write failed: {e}");
-            format!("the audit log could not be written: {e}")
-        });
-        for ack in acks {
-            // The request may have gone away; its record is written all the same.
-            let _ = ack.send(result.clone());
+            // Let records gather until the interval is up (or the batch is full, or closing).
+            loop {
+                let since = last_commit.elapsed();
+                if since >= COMMIT_INTERVAL || buffer.records.len() >= MAX_BATCH || buffer.closed {
+                    break;
+                }
+                buffer = shared
+                    .work
+                    .wait_timeout(buffer, COMMIT_INTERVAL - since)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            last_commit = std::time::Instant::now();
+            if buffer.records.is_empty() {
+                return;
+            }
+            let take = buffer.records.len().min(MAX_BATCH);
+            let rest = buffer.records.split_off(take);
+            std::mem::replace(&mut buffer.records, rest)
+        };
+        // Keep the batch until it is written: a failed commit is retried, never dropped.
+        loop {
+            match store.append_audit(&batch) {
+                Ok(()) => {
+                    committed += batch.len() as u64;
+                    lock(&shared.buffer).failure = None;
+                    shared.committed.send_replace(committed);
+                    break;
+                }
+                Err(e) => {
+                    tracing::error!("audit write failed, refusing access until it works: {e}");
+                    let mut buffer = lock(&shared.buffer);
+                    buffer.failure = Some(format!("the audit log cannot be written: {e}"));
+                    if buffer.closed {
+                        // Shutting down and the log still fails: say what is lost.
+                        tracing::error!(
+                            "{} audit records could not be written",
+                            batch.len() + buffer.records.len()
+                        );
+                        return;
+                    }
+                    drop(buffer);
+                    std::thread::sleep(RETRY_AFTER);
+                }
+            }
         }
     }
 }

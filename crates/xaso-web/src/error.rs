@@ -20,6 +20,8 @@ pub enum ApiError {
         message: String,
     },
     Conflict(String),
+    /// The service cannot serve personal data right now (e.g. the audit log cannot be written).
+    Unavailable(String),
     Internal(String),
 }
 
@@ -58,6 +60,7 @@ impl IntoResponse for ApiError {
                 Some(field.as_str()),
             ),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m, None),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m, None),
             ApiError::Internal(m) => {
                 tracing::error!("internal error: {m}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", m, None)

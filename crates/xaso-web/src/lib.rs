@@ -3,8 +3,8 @@
 //! Invariants:
 //! - This is the only crate that knows HTTP. Errors of the layers below are mapped to HTTP in
 //!   one place ([`error::ApiError`]).
-//! - Every handler that returns a person's data records an audit entry, and the entry is
-//!   committed before the response is sent ([`audit::AuditSink`]).
+//! - Every handler that returns a person's data records an audit entry first; if the audit log
+//!   cannot be written, personal data is not served ([`audit::AuditSink`]).
 //! - Request logs carry the route template, never the path values or query (personal IDs and
 //!   names are personal data).
 
@@ -51,10 +51,14 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then drains in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+    // Commit the audit records still buffered before the process ends.
+    let _ = tokio::task::spawn_blocking(move || audit.close()).await;
+    served
 }
 
 async fn shutdown_signal() {

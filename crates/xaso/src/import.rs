@@ -781,6 +781,9 @@ fn open_spreadsheet(path: &Path) -> Result<(Vec<String>, Rows), String> {
     Ok((headers, Box::new(all.into_iter().map(Ok))))
 }
 
+/// Rows handed from the reading thread to the writing one at a time.
+const CHUNK: usize = 512;
+
 /// Runs an import and reports what happened on standard error.
 pub fn import_registry(
     db: &dyn Store,
@@ -797,10 +800,12 @@ pub fn import_registry(
         eprintln!("columns not imported: {}", mapping.ignored.join(", "));
     }
     let errors: Arc<Mutex<Vec<RowError>>> = Arc::default();
-    let (tx, rx) = mpsc::sync_channel::<LoadItem>(4096);
+    let (tx, rx) = mpsc::sync_channel::<Vec<LoadItem>>(16);
     let producer_errors = errors.clone();
     // Parsing and checking run on their own thread while the store writes.
     let producer = std::thread::spawn(move || {
+        // Items travel in chunks: one hand-off per chunk, not per row.
+        let mut chunk = Vec::with_capacity(CHUNK);
         let mut households: HashMap<String, Household> = HashMap::new();
         let mut rows_read = 0usize;
         let mut last_report = Instant::now();
@@ -832,7 +837,12 @@ pub fn import_registry(
                     }
                     match LoadItem::person(line, person) {
                         Ok(item) => {
-                            if tx.send(item).is_err() {
+                            chunk.push(item);
+                            if chunk.len() == CHUNK
+                                && tx
+                                    .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                                    .is_err()
+                            {
                                 return;
                             }
                         }
@@ -864,11 +874,8 @@ pub fn import_registry(
         }
         let mut households: Vec<Household> = households.into_values().collect();
         households.sort_by(|a, b| a.id.cmp(&b.id));
-        for h in households {
-            if tx.send(LoadItem::Household(h)).is_err() {
-                return;
-            }
-        }
+        chunk.extend(households.into_iter().map(LoadItem::Household));
+        let _ = tx.send(chunk);
     });
     let change = ChangeMeta {
         actor: actor.to_string(),
@@ -880,7 +887,7 @@ pub fn import_registry(
         )),
     };
     let mut conflicts: Vec<LoadConflict> = Vec::new();
-    let mut items = rx.into_iter();
+    let mut items = rx.into_iter().flatten();
     let summary = db
         .load(&mut items, &change, &mut |found| {
             conflicts = found.to_vec();

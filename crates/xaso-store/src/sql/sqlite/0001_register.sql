@@ -25,7 +25,7 @@ CREATE TABLE persons (
     data           TEXT NOT NULL
 );
 CREATE INDEX persons_name_stripped ON persons (name_stripped, birth_year);
-CREATE INDEX persons_name_key ON persons (name_key);
+CREATE INDEX persons_name_key ON persons (name_key, birth_year);
 CREATE INDEX persons_given ON persons (given_stripped, birth_year);
 CREATE INDEX persons_household ON persons (household_id);
 CREATE INDEX persons_cmnd ON persons (old_cmnd) WHERE old_cmnd IS NOT NULL;
