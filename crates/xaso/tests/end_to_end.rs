@@ -908,3 +908,73 @@ fn pg_import_serve_and_look_up() {
     assert_eq!(a["records"][0]["actor"], "pg");
     drop(server);
 }
+
+#[test]
+fn no_personal_data_is_served_while_the_audit_log_cannot_be_written() {
+    let dir = TempDir::new("failclosed");
+    let data = data_arg(dir.path());
+    ok(&xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data,
+        &small_register(dir.path()),
+    ]));
+    let token = token(&data, "desk-1", "desk");
+    let server = Server::start(&data);
+    let path = "/api/v1/persons/038075000001";
+    assert_eq!(server.request("GET", path, Some(&token), None).0, 200);
+
+    // Break the audit log for real: its table disappears under the running server.
+    let audit_db = dir.path().join("data").join("xaso.audit.db");
+    let conn = rusqlite::Connection::open(&audit_db).unwrap();
+    conn.busy_timeout(Duration::from_secs(10)).unwrap();
+    let schema: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'audit'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    conn.execute_batch("DROP TABLE audit").unwrap();
+    // The first access after the break is the one whose commit fails; from then on, refusals.
+    let _ = server.request("GET", path, Some(&token), None);
+    let started = Instant::now();
+    loop {
+        let (status, body) = server.request("GET", path, Some(&token), None);
+        if status == 503 {
+            assert!(body.contains("audit"), "{body}");
+            assert!(
+                !body.contains("Nguyễn"),
+                "no personal data in a refusal: {body}"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still serving: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Repaired, the retry commits what was kept and service resumes.
+    conn.execute_batch(&schema).unwrap();
+    let started = Instant::now();
+    while server.request("GET", path, Some(&token), None).0 != 200 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never recovered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let logged: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit WHERE subject = '038075000001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        logged >= 1,
+        "the record that failed to commit was retried, not dropped"
+    );
+}
