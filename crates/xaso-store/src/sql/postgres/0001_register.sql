@@ -1,5 +1,7 @@
 -- The population register, its history, the audit log and API tokens (PostgreSQL).
 -- Key columns use the "C" collation so that prefix range scans follow byte order.
+-- Records are JSON (checked, kept as written), not JSONB: the register reads and writes whole
+-- documents, and converting to JSONB and back on every load and read costs more than it gives.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -19,10 +21,10 @@ CREATE TABLE persons (
     updated_at     TEXT NOT NULL,
     updated_by     TEXT NOT NULL,
     change_reason  TEXT,
-    data           JSONB NOT NULL
+    data           JSON NOT NULL
 );
 CREATE INDEX persons_name_stripped ON persons (name_stripped, birth_year);
-CREATE INDEX persons_name_key ON persons (name_key);
+CREATE INDEX persons_name_key ON persons (name_key, birth_year);
 CREATE INDEX persons_given ON persons (given_stripped, birth_year);
 CREATE INDEX persons_household ON persons (household_id);
 CREATE INDEX persons_cmnd ON persons (old_cmnd) WHERE old_cmnd IS NOT NULL;
@@ -33,14 +35,14 @@ CREATE TABLE person_versions (
     changed_at  TEXT NOT NULL,
     changed_by  TEXT NOT NULL,
     reason      TEXT,
-    data        JSONB NOT NULL,
+    data        JSON NOT NULL,
     PRIMARY KEY (personal_id, version)
 );
 
 CREATE TABLE households (
     id               TEXT COLLATE "C" PRIMARY KEY,
     head_personal_id TEXT,
-    address          JSONB NOT NULL
+    address          JSON NOT NULL
 );
 
 CREATE TABLE residence_events (
@@ -48,7 +50,7 @@ CREATE TABLE residence_events (
     personal_id TEXT COLLATE "C" NOT NULL,
     kind        TEXT NOT NULL,
     date        TEXT NOT NULL,
-    data        JSONB NOT NULL,
+    data        JSON NOT NULL,
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX residence_events_person ON residence_events (personal_id, date);
