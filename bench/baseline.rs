@@ -41,7 +41,10 @@ pub const INDEX_MAP: [(&str, &str); 6] = [
         "`persons_name_stripped (name_stripped, birth_year)`",
         "`(full_name, <year of date_of_birth>)`",
     ),
-    ("`persons_name_key (name_key)`", "`(full_name)`"),
+    (
+        "`persons_name_key (name_key, birth_year)`",
+        "`(lower(full_name), <year of date_of_birth>)`",
+    ),
     (
         "`persons_given (given_stripped, birth_year)`",
         "`(<last word of full_name>, <year of date_of_birth>)` (expression index)",
@@ -73,7 +76,7 @@ pub fn sqlite_schema() -> String {
         "PRAGMA journal_mode=WAL;\n\
          CREATE TABLE persons (\n  {cols}\n);\n\
          CREATE INDEX persons_name ON persons (full_name, {year});\n\
-         CREATE INDEX persons_name_only ON persons (full_name);\n\
+         CREATE INDEX persons_name_lower ON persons (lower(full_name), {year});\n\
          CREATE INDEX persons_given ON persons ({given}, {year});\n\
          CREATE INDEX persons_household ON persons (household_id);\n\
          CREATE INDEX persons_cmnd ON persons (old_cmnd) WHERE old_cmnd <> '';\n",
@@ -112,7 +115,7 @@ pub fn postgres_schema() -> String {
     format!(
         "CREATE TABLE persons (\n  id BIGSERIAL PRIMARY KEY,\n  {cols}\n);\n\
          CREATE INDEX persons_name ON persons (full_name, {year});\n\
-         CREATE INDEX persons_name_only ON persons (full_name);\n\
+         CREATE INDEX persons_name_lower ON persons ((lower(full_name) COLLATE \"C\"), {year});\n\
          CREATE INDEX persons_given ON persons ({given}, {year});\n\
          CREATE INDEX persons_household ON persons (household_id);\n\
          CREATE INDEX persons_cmnd ON persons (old_cmnd) WHERE old_cmnd IS NOT NULL;\n",

@@ -448,6 +448,68 @@ fn meta_round_trips(store: &dyn Store) {
     );
 }
 
+fn raw_reads_give_the_same_document(store: &dyn Store) {
+    load_family(store);
+    for p in family() {
+        let stored = store.get_person(&p.personal_id).unwrap().unwrap();
+        let raw = store.get_person_raw(&p.personal_id).unwrap().unwrap();
+        let from_raw: serde_json::Value = serde_json::from_str(&raw.to_stored_json()).unwrap();
+        assert_eq!(from_raw, serde_json::to_value(&stored).unwrap());
+    }
+    assert!(store.get_person_raw(&id("038075999999")).unwrap().is_none());
+}
+
+fn a_refused_first_load_leaves_an_empty_register(store: &dyn Store) {
+    let mut items = family()
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| LoadItem::person(i + 2, p).unwrap())
+        .chain([LoadItem::Household(Household {
+            id: "HK-1".into(),
+            head_personal_id: None,
+            address: Address::default(),
+        })]);
+    let summary = store
+        .load(&mut items, &change("loader"), &mut |_| false)
+        .unwrap();
+    assert!(!summary.committed);
+    assert_eq!(store.count_persons().unwrap(), 0);
+    assert!(store.get_household("HK-1").unwrap().is_none());
+    // And the register still takes a load afterwards.
+    load_family(store);
+    assert_eq!(store.count_persons().unwrap(), 4);
+}
+
+fn a_household_repeated_in_a_load_keeps_its_last_version(store: &dyn Store) {
+    let first = Household {
+        id: "HK-7".into(),
+        head_personal_id: None,
+        address: Address {
+            detail: Some("Thôn 1".into()),
+            commune_code: None,
+        },
+    };
+    let last = Household {
+        id: "HK-7".into(),
+        head_personal_id: Some(id("038075000001")),
+        address: Address {
+            detail: Some("Thôn 2".into()),
+            commune_code: Some("16309".into()),
+        },
+    };
+    let mut items = vec![
+        LoadItem::person(2, family()[0].clone()).unwrap(),
+        LoadItem::Household(first),
+        LoadItem::Household(last.clone()),
+    ]
+    .into_iter();
+    let summary = store
+        .load(&mut items, &change("loader"), &mut |c| c.is_empty())
+        .unwrap();
+    assert!(summary.committed);
+    assert_eq!(store.get_household("HK-7").unwrap(), Some(last));
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -471,6 +533,9 @@ contract!(
     audit_is_appended_and_filtered,
     tokens_are_found_by_hash,
     meta_round_trips,
+    raw_reads_give_the_same_document,
+    a_refused_first_load_leaves_an_empty_register,
+    a_household_repeated_in_a_load_keeps_its_last_version,
 );
 
 #[test]
