@@ -14,8 +14,7 @@ mod typos;
 use std::io::Write;
 
 use time::Date;
-use xaso_domain::ethnic::ethnic_by_code;
-use xaso_domain::register::{Household, Person, PersonRef, ResidenceEvent};
+use xaso_domain::register::{Household, Person, ResidenceEvent};
 
 pub use sector::{SectorList, ERROR_KINDS, SECTOR_KINDS, TRUTH_HEADERS};
 
@@ -72,33 +71,7 @@ pub fn write_sector_lists(
 }
 
 /// Columns of the register CSV (the import format), in order.
-pub const REGISTER_HEADERS: &[&str] = &[
-    "Số định danh cá nhân",
-    "Số CMND",
-    "Họ và tên",
-    "Tên gọi khác",
-    "Ngày sinh",
-    "Giới tính",
-    "Nơi đăng ký khai sinh",
-    "Quê quán",
-    "Dân tộc",
-    "Tôn giáo",
-    "Quốc tịch",
-    "Nhóm máu",
-    "Nơi thường trú",
-    "Mã xã thường trú",
-    "Nơi tạm trú",
-    "Nơi ở hiện tại",
-    "Số định danh cha",
-    "Họ tên cha",
-    "Số định danh mẹ",
-    "Họ tên mẹ",
-    "Số định danh vợ/chồng",
-    "Họ tên vợ/chồng",
-    "Ngày mất",
-    "Số hộ",
-    "Quan hệ với chủ hộ",
-];
+pub use xaso_domain::register::FILE_HEADERS as REGISTER_HEADERS;
 
 /// Writes the register in the import format: a header row of [`REGISTER_HEADERS`], then one row
 /// per person.
@@ -112,58 +85,9 @@ pub fn write_register_csv(commune: &DemoCommune, w: impl Write) -> csv::Result<(
     Ok(())
 }
 
-/// One person as a row of the register CSV, in the order of [`REGISTER_HEADERS`]: dates
-/// dd/mm/yyyy (mm/yyyy or yyyy when partial), sex "Nam"/"Nữ", ethnicity by name, nationality
-/// "Việt Nam" for VN, addresses as their detail (the permanent one's commune in its own column).
+/// One person as a row of the register CSV, in the order of [`REGISTER_HEADERS`].
 pub fn register_record(p: &Person) -> Vec<String> {
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-    let id = |r: &PersonRef| {
-        r.personal_id
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default()
-    };
-    let name = |r: &PersonRef| opt(&r.full_name);
-    let ethnic = p
-        .ethnicity
-        .as_deref()
-        .map(|c| ethnic_by_code(c).map_or(c.to_string(), |e| e.name.clone()))
-        .unwrap_or_default();
-    let nationality = p
-        .nationality
-        .as_deref()
-        .map(|n| if n == "VN" { "Việt Nam" } else { n }.to_string())
-        .unwrap_or_default();
-    vec![
-        p.personal_id.to_string(),
-        p.old_cmnd
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        p.full_name.clone(),
-        opt(&p.other_name),
-        p.date_of_birth.map(|d| d.to_vi()).unwrap_or_default(),
-        p.sex.map(|s| s.label_vi().to_string()).unwrap_or_default(),
-        opt(&p.birth_registration_place),
-        opt(&p.home_town),
-        ethnic,
-        opt(&p.religion),
-        nationality,
-        opt(&p.blood_type),
-        opt(&p.permanent_address.detail),
-        opt(&p.permanent_address.commune_code),
-        opt(&p.temporary_address.detail),
-        opt(&p.current_address.detail),
-        id(&p.father),
-        name(&p.father),
-        id(&p.mother),
-        name(&p.mother),
-        id(&p.spouse),
-        name(&p.spouse),
-        p.death_date.map(|d| d.to_vi()).unwrap_or_default(),
-        opt(&p.household_id),
-        opt(&p.relation_to_head),
-    ]
+    xaso_domain::register::file_row(p)
 }
 
 #[cfg(test)]

@@ -197,3 +197,87 @@ pub struct ResidenceEvent {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub note: Option<String>,
 }
+
+/// Columns of the register file (`xaso import registry` / `xaso export registry`), in order.
+pub const FILE_HEADERS: &[&str] = &[
+    "Số định danh cá nhân",
+    "Số CMND",
+    "Họ và tên",
+    "Tên gọi khác",
+    "Ngày sinh",
+    "Giới tính",
+    "Nơi đăng ký khai sinh",
+    "Quê quán",
+    "Dân tộc",
+    "Tôn giáo",
+    "Quốc tịch",
+    "Nhóm máu",
+    "Nơi thường trú",
+    "Mã xã thường trú",
+    "Nơi tạm trú",
+    "Nơi ở hiện tại",
+    "Số định danh cha",
+    "Họ tên cha",
+    "Số định danh mẹ",
+    "Họ tên mẹ",
+    "Số định danh vợ/chồng",
+    "Họ tên vợ/chồng",
+    "Ngày mất",
+    "Số hộ",
+    "Quan hệ với chủ hộ",
+];
+
+/// One person as a row of the register file, in [`FILE_HEADERS`] order, written the way
+/// officers write it: dates dd/mm/yyyy (mm/yyyy or yyyy when partial), sex "Nam"/"Nữ",
+/// ethnicity by name, nationality "Việt Nam" for VN, addresses by their detail (the permanent
+/// one's commune code in its own column).
+pub fn file_row(p: &Person) -> Vec<String> {
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let date = |d: &Option<PartialDate>| d.map(|d| d.to_vi()).unwrap_or_default();
+    let id = |r: &PersonRef| {
+        r.personal_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    let ethnicity = p
+        .ethnicity
+        .as_deref()
+        .map(|c| crate::ethnic::ethnic_by_code(c).map_or(c.to_string(), |e| e.name.clone()))
+        .unwrap_or_default();
+    let nationality = p
+        .nationality
+        .as_deref()
+        .map(|n| if n == "VN" { "Việt Nam" } else { n }.to_string())
+        .unwrap_or_default();
+    vec![
+        p.personal_id.to_string(),
+        p.old_cmnd
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        p.full_name.clone(),
+        opt(&p.other_name),
+        date(&p.date_of_birth),
+        p.sex.map(|s| s.label_vi().to_string()).unwrap_or_default(),
+        opt(&p.birth_registration_place),
+        opt(&p.home_town),
+        ethnicity,
+        opt(&p.religion),
+        nationality,
+        opt(&p.blood_type),
+        opt(&p.permanent_address.detail),
+        opt(&p.permanent_address.commune_code),
+        opt(&p.temporary_address.detail),
+        opt(&p.current_address.detail),
+        id(&p.father),
+        opt(&p.father.full_name),
+        id(&p.mother),
+        opt(&p.mother.full_name),
+        id(&p.spouse),
+        opt(&p.spouse.full_name),
+        date(&p.death_date),
+        opt(&p.household_id),
+        opt(&p.relation_to_head),
+    ]
+}

@@ -12,33 +12,7 @@ use xaso_domain::{ethnic, name, Cmnd, PartialDate, PersonalId, Sex};
 use xaso_store::{ChangeMeta, LoadConflict, LoadItem, Store};
 
 /// The columns of the register file, in the order `export` writes them.
-pub const REGISTER_HEADERS: &[&str] = &[
-    "Số định danh cá nhân",
-    "Số CMND",
-    "Họ và tên",
-    "Tên gọi khác",
-    "Ngày sinh",
-    "Giới tính",
-    "Nơi đăng ký khai sinh",
-    "Quê quán",
-    "Dân tộc",
-    "Tôn giáo",
-    "Quốc tịch",
-    "Nhóm máu",
-    "Nơi thường trú",
-    "Mã xã thường trú",
-    "Nơi tạm trú",
-    "Nơi ở hiện tại",
-    "Số định danh cha",
-    "Họ tên cha",
-    "Số định danh mẹ",
-    "Họ tên mẹ",
-    "Số định danh vợ/chồng",
-    "Họ tên vợ/chồng",
-    "Ngày mất",
-    "Số hộ",
-    "Quan hệ với chủ hộ",
-];
+pub use xaso_domain::register::FILE_HEADERS as REGISTER_HEADERS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -617,61 +591,6 @@ fn nationality_code(s: &str) -> Option<String> {
     (t.len() == 2 && t.bytes().all(|b| b.is_ascii_alphabetic())).then(|| t.to_ascii_uppercase())
 }
 
-/// One person as a row of the register file ([`REGISTER_HEADERS`] order).
-pub fn register_row(p: &Person) -> Vec<String> {
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-    let date = |d: &Option<PartialDate>| d.map(|d| d.to_vi()).unwrap_or_default();
-    let id = |r: &PersonRef| {
-        r.personal_id
-            .as_ref()
-            .map(|i| i.to_string())
-            .unwrap_or_default()
-    };
-    vec![
-        p.personal_id.to_string(),
-        p.old_cmnd
-            .as_ref()
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
-        p.full_name.clone(),
-        opt(&p.other_name),
-        date(&p.date_of_birth),
-        p.sex.map(|s| s.label_vi().to_string()).unwrap_or_default(),
-        opt(&p.birth_registration_place),
-        opt(&p.home_town),
-        p.ethnicity
-            .as_deref()
-            .and_then(ethnic::ethnic_by_code)
-            .map(|g| g.name.clone())
-            .unwrap_or_default(),
-        opt(&p.religion),
-        p.nationality
-            .as_deref()
-            .map(|n| {
-                if n == "VN" {
-                    "Việt Nam".to_string()
-                } else {
-                    n.to_string()
-                }
-            })
-            .unwrap_or_default(),
-        opt(&p.blood_type),
-        opt(&p.permanent_address.detail),
-        opt(&p.permanent_address.commune_code),
-        opt(&p.temporary_address.detail),
-        opt(&p.current_address.detail),
-        id(&p.father),
-        opt(&p.father.full_name),
-        id(&p.mother),
-        opt(&p.mother.full_name),
-        id(&p.spouse),
-        opt(&p.spouse.full_name),
-        date(&p.death_date),
-        opt(&p.household_id),
-        opt(&p.relation_to_head),
-    ]
-}
-
 /// Rows of a file, as cells, with their line numbers (1 = the header).
 type Rows = Box<dyn Iterator<Item = Result<(usize, Vec<Cell>), RowError>> + Send>;
 
@@ -1019,11 +938,6 @@ mod tests {
         for h in REGISTER_HEADERS {
             assert!(field_for_header(h).is_some(), "{h} is not recognised");
         }
-    }
-
-    #[test]
-    fn export_headers_are_the_demo_headers() {
-        assert_eq!(REGISTER_HEADERS, xaso_demo::REGISTER_HEADERS);
     }
 
     #[test]

@@ -377,7 +377,7 @@ fn export_registry(db: &dyn Store, out: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut n = 0u64;
     db.for_each_person(&mut |p| {
-        w.write_record(import::register_row(&p.person))
+        w.write_record(xaso_domain::register::file_row(&p.person))
             .map_err(|e| xaso_store::StoreError::Database(format!("write failed: {e}")))?;
         n += 1;
         Ok(())
