@@ -30,7 +30,7 @@ pub struct SqliteStore {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     reader_ready: Condvar,
-    audit_writer: Mutex<Connection>,
+    audit_writer: Mutex<AuditWriter>,
     audit_reader: Mutex<Connection>,
 }
 
@@ -92,6 +92,8 @@ impl SqliteStore {
         audit_writer.pragma_update(None, "cache_size", -16384)?;
         audit_writer.pragma_update(None, "wal_autocheckpoint", 16384)?;
         migrate(&mut audit_writer, AUDIT_MIGRATIONS)?;
+        let inbox: i64 =
+            audit_writer.query_row("SELECT count(*) FROM audit_inbox", [], |r| r.get(0))?;
         let audit_reader = open(&audit_path)?;
         audit_reader.busy_timeout(std::time::Duration::from_secs(10))?;
         let mut readers = Vec::with_capacity(READERS);
@@ -114,7 +116,10 @@ impl SqliteStore {
             writer: Mutex::new(writer),
             readers: Mutex::new(readers),
             reader_ready: Condvar::new(),
-            audit_writer: Mutex::new(audit_writer),
+            audit_writer: Mutex::new(AuditWriter {
+                conn: audit_writer,
+                inbox: usize::try_from(inbox).unwrap_or(0),
+            }),
             audit_reader: Mutex::new(audit_reader),
         })
     }
@@ -646,15 +651,41 @@ impl RegisterStore for SqliteStore {
     }
 }
 
+/// Records gathered in the unindexed inbox before they are folded into the indexed table.
+const AUDIT_FOLD_AT: usize = 20_000;
+
+/// The audit connection that writes, and how many records wait in the inbox.
+struct AuditWriter {
+    conn: Connection,
+    inbox: usize,
+}
+
+const AUDIT_COLUMNS: &str = "at, actor, actor_kind, role, action, route, subject, reason";
+
+fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {
+    Ok(AuditRecord {
+        at: r.get(0)?,
+        actor: r.get(1)?,
+        actor_kind: r.get(2)?,
+        role: r.get(3)?,
+        action: r.get(4)?,
+        route: r.get(5)?,
+        subject: r.get(6)?,
+        reason: r.get(7)?,
+    })
+}
+
 impl AuditStore for SqliteStore {
+    /// Appends to the inbox (no index to update: every access lands on one page), and every
+    /// [`AUDIT_FOLD_AT`] records moves the inbox into the indexed table in one transaction, so
+    /// each index page is written once per fold instead of once per commit.
     fn append_audit(&self, records: &[AuditRecord]) -> Result<()> {
-        let mut conn = lock(&self.audit_writer);
-        let tx = conn.transaction()?;
+        let mut writer = lock(&self.audit_writer);
+        let tx = writer.conn.transaction()?;
         {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO audit (at, actor, actor_kind, role, action, route, subject, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
+            let mut stmt = tx.prepare_cached(&format!(
+                "INSERT INTO audit_inbox ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))?;
             for r in records {
                 stmt.execute(params![
                     r.at,
@@ -669,39 +700,57 @@ impl AuditStore for SqliteStore {
             }
         }
         tx.commit()?;
+        writer.inbox += records.len();
+        if writer.inbox >= AUDIT_FOLD_AT {
+            fold_audit_inbox(&mut writer.conn)?;
+            writer.inbox = 0;
+        }
         Ok(())
     }
 
     fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let conn = lock(&self.audit_reader);
-        let mut stmt = conn.prepare_cached(
-            "SELECT at, actor, actor_kind, role, action, route, subject, reason FROM audit
-             WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR actor = ?2)
-               AND (?3 IS NULL OR action = ?3)
-             ORDER BY id DESC LIMIT ?4",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                filter.subject,
-                filter.actor,
-                filter.action,
-                filter.limit as i64
-            ],
-            |r| {
-                Ok(AuditRecord {
-                    at: r.get(0)?,
-                    actor: r.get(1)?,
-                    actor_kind: r.get(2)?,
-                    role: r.get(3)?,
-                    action: r.get(4)?,
-                    route: r.get(5)?,
-                    subject: r.get(6)?,
-                    reason: r.get(7)?,
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        // One snapshot for both tables, so a fold in between neither hides nor repeats a row.
+        let tx = conn.unchecked_transaction()?;
+        let mut out = Vec::new();
+        // The inbox holds the newest records; then the indexed table.
+        for table in ["audit_inbox", "audit"] {
+            let remaining = filter.limit.saturating_sub(out.len());
+            if remaining == 0 {
+                break;
+            }
+            let mut stmt = tx.prepare_cached(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM {table}
+                 WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR actor = ?2)
+                   AND (?3 IS NULL OR action = ?3)
+                 ORDER BY id DESC LIMIT ?4"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    filter.subject,
+                    filter.actor,
+                    filter.action,
+                    remaining as i64
+                ],
+                audit_row,
+            )?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        tx.commit()?;
+        Ok(out)
     }
+}
+
+fn fold_audit_inbox(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(&format!(
+        "INSERT INTO audit ({AUDIT_COLUMNS}) SELECT {AUDIT_COLUMNS} FROM audit_inbox ORDER BY id;
+         DELETE FROM audit_inbox;"
+    ))?;
+    tx.commit()?;
+    Ok(())
 }
 
 impl TokenStore for SqliteStore {

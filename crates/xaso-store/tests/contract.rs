@@ -420,6 +420,79 @@ fn audit_is_appended_and_filtered(store: &dyn Store) {
     assert_eq!(by_actor, vec![records[2].clone()]);
 }
 
+fn a_long_audit_log_reads_newest_first_by_any_filter(store: &dyn Store) {
+    // More records than SQLite keeps in its inbox, appended in batches like the sink does.
+    let total = 25_000usize;
+    let subjects = [
+        "038075000001",
+        "038177000002",
+        "038305000003",
+        "001090000004",
+        "038099000010",
+    ];
+    for start in (0..total).step_by(1000) {
+        let batch: Vec<AuditRecord> = (start..start + 1000)
+            .map(|i| {
+                let mut r = AuditRecord::now(
+                    if i % 2 == 0 { "even" } else { "odd" },
+                    "api-token",
+                    "person.read",
+                    "GET /api/v1/persons/{personal_id}",
+                );
+                r.subject = Some(subjects[i % subjects.len()].into());
+                r.reason = Some(i.to_string());
+                r
+            })
+            .collect();
+        store.append_audit(&batch).unwrap();
+    }
+    let seq = |records: &[AuditRecord]| -> Vec<usize> {
+        records
+            .iter()
+            .map(|r| r.reason.as_deref().unwrap().parse().unwrap())
+            .collect()
+    };
+    let newest = store
+        .list_audit(&AuditFilter {
+            limit: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(seq(&newest), vec![total - 1, total - 2, total - 3]);
+    let everyone = store
+        .list_audit(&AuditFilter {
+            limit: 30_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(everyone.len(), total);
+    assert!(
+        seq(&everyone).windows(2).all(|w| w[0] == w[1] + 1),
+        "strictly newest first"
+    );
+    let one = store
+        .list_audit(&AuditFilter {
+            subject: Some("038305000003".into()),
+            limit: 30_000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(one.len(), total / subjects.len());
+    assert!(seq(&one).iter().all(|i| i % subjects.len() == 2));
+    let odd = store
+        .list_audit(&AuditFilter {
+            actor: Some("odd".into()),
+            subject: Some("038075000001".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        seq(&odd),
+        vec![24_995, 24_985, 24_975, 24_965, 24_955, 24_945, 24_935, 24_925, 24_915, 24_905]
+    );
+}
+
 fn tokens_are_found_by_hash(store: &dyn Store) {
     let t = ApiTokenRecord {
         name: "hệ thống bảo hiểm".into(),
@@ -534,6 +607,7 @@ contract!(
     tokens_are_found_by_hash,
     meta_round_trips,
     raw_reads_give_the_same_document,
+    a_long_audit_log_reads_newest_first_by_any_filter,
     a_refused_first_load_leaves_an_empty_register,
     a_household_repeated_in_a_load_keeps_its_last_version,
 );
@@ -560,11 +634,25 @@ fn sqlite_reopens_with_its_data_and_refuses_a_newer_schema() {
 fn the_audit_log_cannot_be_rewritten() {
     let dir = std::env::temp_dir().join(format!("xaso-audit-{}", unique()));
     let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
-    s.append_audit(&[AuditRecord::now("a", "cli", "x", "y")])
-        .unwrap();
+    // Enough records that some are folded into the indexed table and some wait in the inbox.
+    let batch: Vec<AuditRecord> = (0..25_000)
+        .map(|_| AuditRecord::now("a", "cli", "x", "y"))
+        .collect();
+    s.append_audit(&batch).unwrap();
+    s.append_audit(&batch[..10]).unwrap();
     drop(s);
     let conn = rusqlite::Connection::open(dir.join("xaso.audit.db")).unwrap();
-    let err = conn.execute("DELETE FROM audit", []).unwrap_err();
-    assert!(err.to_string().contains("append-only"), "{err}");
+    let folded: i64 = conn
+        .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+        .unwrap();
+    assert!(folded > 0);
+    for sql in [
+        "DELETE FROM audit",
+        "UPDATE audit SET actor = 'b'",
+        "UPDATE audit_inbox SET actor = 'b'",
+    ] {
+        let err = conn.execute(sql, []).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
