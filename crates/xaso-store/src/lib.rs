@@ -339,6 +339,8 @@ pub trait TokenStore: Send + Sync {
     fn insert_token(&self, token: &ApiTokenRecord) -> Result<()>;
     fn find_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>>;
     fn list_tokens(&self) -> Result<Vec<ApiTokenRecord>>;
+    /// Marks the named token revoked (`NotFound` if there is none); it is kept for the record.
+    fn revoke_token(&self, name: &str) -> Result<()>;
 }
 
 /// Small settings kept in the database (commune code, demo marker, schema facts).

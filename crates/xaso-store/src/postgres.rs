@@ -1174,6 +1174,17 @@ impl TokenStore for PgStore {
             .map(token_row)
             .collect()
     }
+
+    fn revoke_token(&self, name: &str) -> Result<()> {
+        let changed = self.conn()?.execute(
+            "UPDATE api_tokens SET revoked = TRUE WHERE name = $1",
+            &[&name],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("no token named {name:?}")));
+        }
+        Ok(())
+    }
 }
 
 impl MetaStore for PgStore {

@@ -789,6 +789,16 @@ impl TokenStore for SqliteStore {
         let rows = stmt.query_map([], token_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+
+    fn revoke_token(&self, name: &str) -> Result<()> {
+        let changed = self
+            .writer()
+            .execute("UPDATE api_tokens SET revoked = 1 WHERE name = ?1", [name])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("no token named {name:?}")));
+        }
+        Ok(())
+    }
 }
 
 fn token_row(r: &Row<'_>) -> rusqlite::Result<ApiTokenRecord> {

@@ -508,7 +508,13 @@ fn tokens_are_found_by_hash(store: &dyn Store) {
         store.insert_token(&t),
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(store.list_tokens().unwrap(), vec![t]);
+    assert_eq!(store.list_tokens().unwrap(), vec![t.clone()]);
+    store.revoke_token(&t.name).unwrap();
+    assert!(store.find_token(&t.token_hash).unwrap().unwrap().revoked);
+    assert!(matches!(
+        store.revoke_token("no such token"),
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 fn meta_round_trips(store: &dyn Store) {

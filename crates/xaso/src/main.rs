@@ -140,6 +140,13 @@ enum TokenWhat {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Revoke a token; a running server refuses it within 30 seconds.
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -211,6 +218,18 @@ fn run(cli: Cli) -> Result<(), String> {
                 let db = store.open()?;
                 let secret = create_token(db.as_ref(), &name, &role)?;
                 println!("{secret}");
+                Ok(())
+            }
+            TokenWhat::Revoke { store, name } => {
+                let db = store.open()?;
+                db.revoke_token(&name).map_err(|e| format!("--name: {e}"))?;
+                audit_cli(
+                    db.as_ref(),
+                    "token.revoke",
+                    "admin token revoke",
+                    Some(format!("token {name:?}")),
+                )?;
+                eprintln!("token {name:?} revoked");
                 Ok(())
             }
             TokenWhat::List { store } => {

@@ -203,6 +203,22 @@ fn import_then_query_the_api_with_audit_and_roles() {
     let admin = token(&data, "tester", "admin");
     let labour = token(&data, "labour-office", "labour");
     let reader = token(&data, "reader", "read-only");
+    let revoked = token(&data, "old-system", "police");
+    let out = xaso(&[
+        "admin",
+        "token",
+        "revoke",
+        "--data",
+        &data,
+        "--name",
+        "old-system",
+    ]);
+    ok(&out);
+    let out = xaso(&[
+        "admin", "token", "revoke", "--data", &data, "--name", "nobody",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no token named"));
     let server = Server::start(&data);
 
     let (s, body) = server.request("GET", "/healthz", None, None);
@@ -225,6 +241,14 @@ fn import_then_query_the_api_with_audit_and_roles() {
             )
             .0,
         401
+    );
+
+    assert_eq!(
+        server
+            .request("GET", "/api/v1/persons/038075000001", Some(&revoked), None)
+            .0,
+        401,
+        "a revoked token is refused"
     );
 
     // Lookup by ID; partial dates in ISO form.
