@@ -1011,3 +1011,93 @@ fn no_personal_data_is_served_while_the_audit_log_cannot_be_written() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// Whatever a client sends, the API answers with data or with an error naming the input:
+/// never a server error, never a dropped connection.
+#[test]
+fn arbitrary_input_gets_an_answer_or_a_named_error() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let dir = TempDir::new("fuzz");
+    let data = data_arg(dir.path());
+    ok(&xaso(&[
+        "import",
+        "registry",
+        "--data",
+        &data,
+        &small_register(dir.path()),
+    ]));
+    let token = token(&data, "fuzzer", "police");
+    let server = Server::start(&data);
+    let encode = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let mut runner = TestRunner::new(Config {
+        cases: 150,
+        ..Config::default()
+    });
+    let payloads = prop_oneof![
+        "\\PC{0,80}",
+        "[0-9]{0,14}(\\|[^|]{0,20}){0,9}",
+        "0[0-9]{11}\\|[0-9]{0,9}\\|[A-Za-zÀ-ỹ ]{0,20}\\|[0-9]{8}\\|(Nam|Nữ|X)\\|[^|]{0,20}\\|[0-9]{0,8}",
+    ];
+    runner
+        .run(&payloads, |payload| {
+            let (status, body) = server.request(
+                "POST",
+                "/api/v1/card/qr",
+                Some(&token),
+                Some(("text/plain", &payload)),
+            );
+            prop_assert!(
+                status == 200 || status == 422,
+                "{status} for {payload:?}: {body}"
+            );
+            if status == 422 {
+                let e: serde_json::Value = serde_json::from_str(&body).unwrap();
+                prop_assert!(e["error"]["field"].is_string(), "{body}");
+            }
+            let (status, body) = server.request(
+                "GET",
+                &format!("/api/v1/persons?q={}", encode(&payload)),
+                Some(&token),
+                None,
+            );
+            prop_assert!(
+                status == 200 || status == 422,
+                "{status} for q={payload:?}: {body}"
+            );
+            Ok(())
+        })
+        .unwrap();
+    let bodies = prop_oneof![
+        "\\PC{0,60}",
+        Just("{}".to_string()),
+        Just(r#"{"version":1,"reason":"x","record":{}}"#.to_string()),
+        Just(r#"{"version":"1","reason":"x","record":{"personal_id":"038075000001","full_name":"A"}}"#.to_string()),
+        Just(r#"{"version":1,"reason":"x","record":{"personal_id":"038075000001","full_name":"A","date_of_birth":"31/02/1975"}}"#.to_string()),
+    ];
+    runner
+        .run(&bodies, |body| {
+            let (status, answer) = server.request(
+                "PUT",
+                "/api/v1/persons/038075000001",
+                Some(&token),
+                Some(("application/json", &body)),
+            );
+            prop_assert!(
+                status == 200 || status == 409 || status == 422 || status == 415 || status == 400,
+                "{status} for {body:?}: {answer}"
+            );
+            Ok(())
+        })
+        .unwrap();
+}
