@@ -2,6 +2,7 @@
 //! its inputs, so every rule can be tested with a table.
 
 pub mod admin_units;
+pub mod calendar;
 pub mod date;
 pub mod ethnic;
 pub mod name;

@@ -1,6 +1,7 @@
 //! `xaso`: the command line of Xã số. Each subcommand parses its flags, opens the store and
 //! calls into the library crates; no rules live here.
 
+mod calendar_cmd;
 mod import;
 
 use std::io::Write;
@@ -77,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// The working-day calendar: days off, deadlines.
+    Calendar {
+        #[command(subcommand)]
+        what: CalendarWhat,
+    },
     /// Administration: tokens for systems.
     Admin {
         #[command(subcommand)]
@@ -111,6 +117,26 @@ enum ExportWhat {
         /// Output file ("-" for standard output).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarWhat {
+    /// The year's days off (public holidays and the days given for those on a weekend), as ISO
+    /// dates, one a line.
+    Holidays {
+        #[arg(long)]
+        year: i32,
+    },
+    /// The due date of a dossier received at a local time (Asia/Ho_Chi_Minh) with a deadline
+    /// in working days (0 = within the day); received after 15:00 the clock starts the next
+    /// working day.
+    Due {
+        /// YYYY-MM-DDTHH:MM, local time.
+        #[arg(long)]
+        received: String,
+        #[arg(long)]
+        working_days: u32,
     },
 }
 
@@ -210,6 +236,17 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let db = store.open()?;
             export_registry(db.as_ref(), &out)
+        }
+        Command::Calendar { what } => {
+            let text = match what {
+                CalendarWhat::Holidays { year } => calendar_cmd::holidays(year)?,
+                CalendarWhat::Due {
+                    received,
+                    working_days,
+                } => calendar_cmd::due(&received, working_days)?,
+            };
+            print!("{text}");
+            Ok(())
         }
         Command::Admin {
             what: AdminWhat::Token { what },

@@ -1101,3 +1101,62 @@ fn arbitrary_input_gets_an_answer_or_a_named_error() {
         })
         .unwrap();
 }
+
+#[test]
+fn the_calendar_from_the_command_line() {
+    let out = ok(&xaso(&["calendar", "holidays", "--year", "2030"]));
+    let days: Vec<&str> = out.lines().collect();
+    assert!(
+        days.iter().all(|d| d.len() == 10 && d.starts_with("2030-")),
+        "{out}"
+    );
+    let mut sorted = days.clone();
+    sorted.sort();
+    assert_eq!(days, sorted, "one ISO date a line, in order");
+    // Tết 2030 is 2 February in Viet Nam (3 February by the Chinese calendar), so the last day
+    // of the lunar year, 1 February, is off; Hùng Kings' day is 12 April; the fixed holidays.
+    for day in [
+        "2030-01-01",
+        "2030-02-01",
+        "2030-02-02",
+        "2030-04-12",
+        "2030-04-30",
+        "2030-05-01",
+        "2030-09-02",
+    ] {
+        assert!(days.contains(&day), "{day} missing from {out}");
+    }
+
+    // Monday 23 November 2026, 10:00, one working day: Tuesday 24/11 is Vietnam Culture Day.
+    let due = ok(&xaso(&[
+        "calendar",
+        "due",
+        "--received",
+        "2026-11-23T10:00",
+        "--working-days",
+        "1",
+    ]));
+    assert_eq!(due, "2026-11-25\n");
+    // Within the day, received Friday after 15:00: the next working day.
+    let due = ok(&xaso(&[
+        "calendar",
+        "due",
+        "--received",
+        "2026-11-27T16:00",
+        "--working-days",
+        "0",
+    ]));
+    assert_eq!(due, "2026-11-30\n");
+    let bad = xaso(&[
+        "calendar",
+        "due",
+        "--received",
+        "27/11/2026",
+        "--working-days",
+        "1",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--received"));
+    let bad = xaso(&["calendar", "holidays", "--year", "99999"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--year"));
+}
