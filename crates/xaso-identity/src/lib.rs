@@ -1,8 +1,36 @@
-//! Who is acting. For now: bearer tokens for systems and the principal a request runs as.
-//! Officer accounts, citizen e-ID and the OpenID Connect provider come here later.
+//! Who is acting: bearer tokens for systems, the principal a request runs as, and the pure
+//! building blocks of officer accounts (citizen e-ID and the OpenID Connect provider come
+//! later):
+//! - [`password`]: argon2id password hashes (OWASP parameters), the password policy, the
+//!   first-run admin's one-time password;
+//! - [`totp`]: the optional second factor (RFC 6238 TOTP, RFC 4648 base32, `otpauth://` URIs);
+//! - [`lockout`]: account lockout after repeated failures, and token-bucket rate limits;
+//! - [`session`]: session ids and idle/absolute timeouts;
+//! - [`csrf`]: CSRF tokens bound to the session.
 //!
-//! Invariants: a token's secret is shown once, when created, and only its SHA-256 is stored;
-//! nothing here logs a secret.
+//! Nothing here does I/O other than reading the OS random source; time is always passed in.
+//!
+//! Invariants:
+//! - Secrets are never logged, and never stored in clear when a hash will do: an API token's
+//!   or a session id's secret is shown once (to the caller, or in the cookie) and only its
+//!   SHA-256 is stored (256 random bits need no slow hash); a password is stored only as an
+//!   argon2id PHC string; the first-run one-time password is printed once, then only hashed.
+//! - The one secret that must be kept as is, the TOTP shared secret (the server needs it to
+//!   compute codes), is shown once at enrolment and stored, never logged: [`totp::TotpSecret`]'s
+//!   `Debug` hides it, as does [`session::NewSessionId`]'s for the session secret.
+//! - Error messages ([`IdentityError`], [`PolicyError`]) never contain a secret.
+//! - Passwords are NFKC-normalised before hashing; changing that would break stored hashes.
+//! - Secret comparisons are constant-time (argon2's, HMAC's `verify_slice`, and a XOR fold for
+//!   TOTP codes).
+
+pub mod csrf;
+pub mod error;
+pub mod lockout;
+pub mod password;
+pub mod session;
+pub mod totp;
+
+pub use error::{IdentityError, PolicyError};
 
 use sha2::{Digest, Sha256};
 use xaso_domain::role::Role;
