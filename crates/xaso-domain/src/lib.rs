@@ -4,6 +4,7 @@
 pub mod admin_units;
 pub mod calendar;
 pub mod date;
+pub mod dossier;
 pub mod ethnic;
 pub mod name;
 pub mod personal_id;

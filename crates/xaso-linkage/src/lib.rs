@@ -1,0 +1,41 @@
+//! The compute core of record linkage for Xã số: matching a sector office's list (welfare
+//! beneficiaries, pupils, health-insurance holders…) to the population register.
+//!
+//! This crate holds the first layers of the engine:
+//!
+//! * [`legacy_encoding`]: cells typed in TCVN3 (ABC) or VNI fonts arrive as mojibake; detect
+//!   and repair them, reporting which cells were converted.
+//! * [`standardise`]: per-record keys: names (full, tone-stripped, family/middle/given, without
+//!   "Văn"/"Thị", regional family-name variants), phones (national form, 2018 renumbering), ID
+//!   numbers (12-digit, old 9-digit CMND, Excel damage), villages (prefix kind + number/name).
+//! * [`compare`]: Jaro, Jaro–Winkler, Levenshtein, Damerau (OSA) on characters, and the
+//!   comparison levels the Fellegi–Sunter model scores: [`compare::NameLevel`],
+//!   [`compare::DateLevel`], [`compare::IdLevel`], [`compare::PhoneLevel`],
+//!   [`compare::VillageLevel`].
+//!
+//! Blocking, scoring (u by sampling, m by EM), assignment and clustering come later and build
+//! on these.
+//!
+//! # Invariants
+//!
+//! * Pure: no I/O, no clock, no randomness, no global mutable state; every function is a
+//!   function of its arguments, so every rule is tested with a table.
+//! * Deterministic: the same input gives the same output on every platform and thread count.
+//! * Standardise once, compare many: the functions of [`standardise`] allocate (they run once
+//!   per record); the per-pair comparators of [`compare`] take the precomputed keys by
+//!   reference and allocate nothing for ASCII keys up to [`compare::STACK`] characters (the
+//!   stripped keys are ASCII).
+//! * Unicode output is NFC; keys come from [`xaso_domain::name`] and are never re-implemented
+//!   here.
+//! * Levels have stable snake_case names (`as_str`, serde): they label model parameters and the
+//!   explanations shown to officers, so renaming one is a breaking change.
+//! * Conservative repair: text is called legacy only when the conversion turns words that are
+//!   not Vietnamese into Vietnamese ones and breaks none; ordinary Unicode and ASCII are never
+//!   converted.
+
+pub mod compare;
+pub mod legacy_encoding;
+pub mod standardise;
+mod syllable;
+
+pub use syllable::is_plausible_syllable;
