@@ -72,6 +72,17 @@ fn is_already_normal(s: &str) -> bool {
             == unicode_normalization::IsNormalized::Yes
 }
 
+/// What is wrong with a full name, if anything: it must contain letters and no digits.
+pub fn full_name_problem(s: &str) -> Option<&'static str> {
+    if stripped_key(s).is_empty() {
+        Some("the full name is required and must contain letters")
+    } else if s.chars().any(|c| c.is_ascii_digit()) {
+        Some("a name has no digits")
+    } else {
+        None
+    }
+}
+
 /// The five tone marks, as combining characters.
 const TONE_MARKS: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
 /// The marks that make letters of their own (â ê ô, ă, ơ ư); they never move.

@@ -124,6 +124,71 @@ impl Person {
     pub fn is_deceased(&self) -> bool {
         self.death_date.is_some()
     }
+
+    /// The rules a whole record must satisfy beyond each value being well-formed, each broken
+    /// one with the field it concerns (API field names; the importer maps them to columns).
+    /// One list for every way a record enters the register.
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        let mut out = Vec::new();
+        let mut problem =
+            |field: &'static str, rule: String| out.push(FieldProblem { field, rule });
+        if let Some(rule) = crate::name::full_name_problem(&self.full_name) {
+            problem("full_name", rule.into());
+        }
+        for m in self
+            .personal_id
+            .check_against(self.date_of_birth.as_ref(), self.sex)
+        {
+            let field = match m {
+                crate::personal_id::IdMismatch::Sex { .. } => "sex",
+                crate::personal_id::IdMismatch::BirthYear { .. } => "date_of_birth",
+            };
+            problem(field, m.to_string());
+        }
+        if let (Some(birth), Some(death)) = (self.date_of_birth, self.death_date) {
+            // Partial dates compare by what both know: the year, or the whole date.
+            let before = death.year() < birth.year()
+                || matches!((death.full(), birth.full()), (Some(d), Some(b)) if d < b);
+            if before {
+                problem(
+                    "death_date",
+                    "the date of death is before the date of birth".into(),
+                );
+            }
+        }
+        if let Some(code) = &self.ethnicity {
+            if crate::ethnic::ethnic_by_code(code).is_none() {
+                problem(
+                    "ethnicity",
+                    format!(
+                        "{code:?} is not an ethnic group code of Decision 1019/QĐ-TCTK (01–54)"
+                    ),
+                );
+            }
+        }
+        for (field, address) in [
+            ("permanent_address.commune_code", &self.permanent_address),
+            ("temporary_address.commune_code", &self.temporary_address),
+            ("current_address.commune_code", &self.current_address),
+        ] {
+            if let Some(code) = &address.commune_code {
+                if crate::admin_units::units().commune(code).is_none() {
+                    problem(
+                        field,
+                        format!("{code:?} is not the code of a commune in force since 1 July 2025"),
+                    );
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A rule a record breaks, and the field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub rule: String,
 }
 
 /// A household (hộ gia đình): its number, head and address. Members are the persons whose
@@ -280,4 +345,56 @@ pub fn file_row(p: &Person) -> Vec<String> {
         opt(&p.household_id),
         opt(&p.relation_to_head),
     ]
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn person(id: &str, name: &str) -> Person {
+        Person::new(PersonalId::parse(id).unwrap(), name)
+    }
+
+    fn fields(p: &Person) -> Vec<&'static str> {
+        p.problems().into_iter().map(|x| x.field).collect()
+    }
+
+    #[test]
+    fn a_consistent_record_has_no_problems() {
+        let mut p = person("038095001234", "Nguyễn Văn An");
+        p.date_of_birth = Some(PartialDate::parse("07/03/1995").unwrap());
+        p.sex = Some(Sex::Male);
+        p.death_date = Some(PartialDate::parse("2020").unwrap());
+        p.ethnicity = Some("01".into());
+        p.permanent_address.commune_code = Some("16309".into());
+        assert_eq!(p.problems(), vec![]);
+    }
+
+    #[test]
+    fn every_broken_rule_names_its_field() {
+        let mut p = person("038095001234", "Nguyễn V4n An");
+        p.date_of_birth = Some(PartialDate::parse("07/03/1996").unwrap());
+        p.sex = Some(Sex::Female);
+        p.death_date = Some(PartialDate::parse("1990").unwrap());
+        p.ethnicity = Some("99".into());
+        p.current_address.commune_code = Some("99999".into());
+        assert_eq!(
+            fields(&p),
+            vec![
+                "full_name",
+                "date_of_birth",
+                "sex",
+                "death_date",
+                "ethnicity",
+                "current_address.commune_code"
+            ]
+        );
+        // A year-only birth and a full death date in that year are compatible.
+        let mut q = person("038095001234", "An");
+        q.date_of_birth = Some(PartialDate::parse("1995").unwrap());
+        q.death_date = Some(PartialDate::parse("01/01/1995").unwrap());
+        assert_eq!(q.problems(), vec![]);
+        assert_eq!(fields(&person("038095001234", " ")), vec!["full_name"]);
+    }
 }

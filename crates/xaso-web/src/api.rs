@@ -362,53 +362,13 @@ fn require(caller: &Principal, allowed: bool, what: &str) -> Result<(), ApiError
 fn validate_person(p: &Person) -> Result<Person, ApiError> {
     let mut p = p.clone();
     p.full_name = name::normalize(&p.full_name);
-    if name::stripped_key(&p.full_name).is_empty() {
-        return Err(ApiError::invalid("full_name", "the full name is required"));
-    }
     if let Some(other) = &p.other_name {
         p.other_name = Some(name::normalize(other)).filter(|s| !s.is_empty());
     }
-    let mismatches = p.personal_id.check_against(p.date_of_birth.as_ref(), p.sex);
-    if let Some(m) = mismatches.first() {
-        let field = match m {
-            xaso_domain::personal_id::IdMismatch::Sex { .. } => "sex",
-            _ => "date_of_birth",
-        };
-        return Err(ApiError::invalid(field, m.to_string()));
+    match p.problems().into_iter().next() {
+        Some(problem) => Err(ApiError::invalid(problem.field, problem.rule)),
+        None => Ok(p),
     }
-    if let (Some(dob), Some(death)) = (p.date_of_birth, p.death_date) {
-        if death.year() < dob.year()
-            || (death.full().is_some() && dob.full().is_some() && death < dob)
-        {
-            return Err(ApiError::invalid(
-                "death_date",
-                "the date of death is before the date of birth",
-            ));
-        }
-    }
-    if let Some(code) = &p.ethnicity {
-        if xaso_domain::ethnic::ethnic_by_code(code).is_none() {
-            return Err(ApiError::invalid(
-                "ethnicity",
-                format!("{code:?} is not an ethnic group code of Decision 1019/QĐ-TCTK (01–54)"),
-            ));
-        }
-    }
-    for (field, addr) in [
-        ("permanent_address.commune_code", &p.permanent_address),
-        ("temporary_address.commune_code", &p.temporary_address),
-        ("current_address.commune_code", &p.current_address),
-    ] {
-        if let Some(code) = &addr.commune_code {
-            if xaso_domain::admin_units::units().commune(code).is_none() {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("{code:?} is not the code of a commune in force since 1 July 2025"),
-                ));
-            }
-        }
-    }
-    Ok(p)
 }
 
 #[derive(Debug, Deserialize)]

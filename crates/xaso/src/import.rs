@@ -387,13 +387,8 @@ impl Mapping {
             },
         };
         let full_name = text(Field::FullName).unwrap_or_default();
-        if name::stripped_key(&full_name).is_empty() {
-            fail(
-                Field::FullName,
-                "the full name is required and must contain letters".into(),
-            );
-        } else if full_name.chars().any(|c| c.is_ascii_digit()) {
-            fail(Field::FullName, "a name has no digits".into());
+        if let Some(rule) = name::full_name_problem(&full_name) {
+            fail(Field::FullName, rule.into());
         }
         let old_cmnd = match values.get(&Field::OldCmnd) {
             None => None,
@@ -505,23 +500,6 @@ impl Mapping {
         let spouse = person_ref(Field::SpouseId, Field::SpouseName);
         let guardian = person_ref(Field::GuardianId, Field::GuardianName);
 
-        if let Some(id) = &personal_id {
-            for m in id.check_against(date_of_birth.as_ref(), sex) {
-                let field = match m {
-                    xaso_domain::personal_id::IdMismatch::Sex { .. } => Field::Sex,
-                    _ => Field::DateOfBirth,
-                };
-                fail(field, m.to_string());
-            }
-        }
-        if let (Some(b), Some(d)) = (date_of_birth, death_date) {
-            if d.year() < b.year() || (d.full().is_some() && b.full().is_some() && d < b) {
-                fail(
-                    Field::DeathDate,
-                    "the date of death is before the date of birth".into(),
-                );
-            }
-        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -558,7 +536,39 @@ impl Mapping {
         p.death_date = death_date;
         p.household_id = text(Field::HouseholdId);
         p.relation_to_head = text(Field::RelationToHead);
-        Ok(p)
+        // The rules on the whole record (ID against date of birth and sex, death after birth…)
+        // are the register's, the same for every way in.
+        let problems = p.problems();
+        if problems.is_empty() {
+            return Ok(p);
+        }
+        Err(problems
+            .into_iter()
+            .map(|problem| {
+                let field = match problem.field {
+                    "full_name" => Some(Field::FullName),
+                    "sex" => Some(Field::Sex),
+                    "date_of_birth" => Some(Field::DateOfBirth),
+                    "death_date" => Some(Field::DeathDate),
+                    "ethnicity" => Some(Field::Ethnicity),
+                    "permanent_address.commune_code" => Some(Field::PermanentCommune),
+                    _ => None,
+                };
+                let (column, value) = field
+                    .and_then(|f| self.columns.iter().find(|(_, g, _)| *g == f))
+                    .map(|(i, _, header)| {
+                        let value = cells.get(*i).map(Cell::display).unwrap_or_default();
+                        (header.clone(), value)
+                    })
+                    .unwrap_or_else(|| (problem.field.to_string(), String::new()));
+                RowError {
+                    line,
+                    column,
+                    value,
+                    rule: problem.rule,
+                }
+            })
+            .collect())
     }
 }
 
