@@ -419,6 +419,21 @@ pub(crate) fn person_from_json(data: &str) -> Result<Person> {
     Ok(serde_json::from_str(data)?)
 }
 
+/// Keeps the given-name matches (found by the tone-stripped given name) that also agree with
+/// the tones typed, if any were: "Hòa" finds Hoà and Hòa, not Hóa.
+pub(crate) fn keep_given_name_matches(query: &NameQuery, found: &mut Vec<StoredPerson>) {
+    if !matches!(query.matcher(), NameMatch::Toned(_)) {
+        return;
+    }
+    let want = name::key(&query.name);
+    found.retain(|p| {
+        name::key(&p.person.full_name)
+            .rsplit(' ')
+            .next()
+            .is_some_and(|given| given == want)
+    });
+}
+
 /// Orders name-search results: exact key matches first, then by name and ID, so the answer is
 /// stable across backends.
 pub(crate) fn rank_name_results(

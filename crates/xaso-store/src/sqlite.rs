@@ -11,10 +11,11 @@ use xaso_domain::register::{Household, Person, ResidenceEvent};
 use xaso_domain::PersonalId;
 
 use crate::{
-    now_rfc3339, person_from_json, person_json, prefix_upper_bound, rank_name_results,
-    ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, CommitDecision, LoadConflict,
-    LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery, PersonKeys, PersonVersion,
-    PreparedPerson, RawPerson, RegisterStore, Result, Store, StoreError, StoredPerson, TokenStore,
+    keep_given_name_matches, now_rfc3339, person_from_json, person_json, prefix_upper_bound,
+    rank_name_results, ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
+    CommitDecision, LoadConflict, LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery,
+    PersonKeys, PersonVersion, PreparedPerson, RawPerson, RegisterStore, Result, Store, StoreError,
+    StoredPerson, TokenStore,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -371,21 +372,14 @@ impl RegisterStore for SqliteStore {
         // 3. A single word is most often the given name ("Hoà 1990").
         if !key.contains(' ') {
             let given = xaso_domain::name::stripped_key(&query.name);
-            let more = run(
+            let mut more = run(
                 "given_stripped = ?1",
                 vec![Value::Text(given)],
                 "",
                 query.limit,
             )?;
-            let toned = matches!(query.matcher(), NameMatch::Toned(_));
-            let want = xaso_domain::name::key(&query.name);
-            found.extend(more.into_iter().filter(|p| {
-                !toned
-                    || xaso_domain::name::key(&p.person.full_name)
-                        .rsplit(' ')
-                        .next()
-                        .is_some_and(|g| g == want)
-            }));
+            keep_given_name_matches(query, &mut more);
+            found.extend(more);
         }
         Ok(rank_name_results(query, found))
     }
