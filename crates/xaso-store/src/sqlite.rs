@@ -292,14 +292,9 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 
 impl RegisterStore for SqliteStore {
     fn get_person(&self, id: &PersonalId) -> Result<Option<StoredPerson>> {
-        let conn = self.reader();
-        let raw = conn
-            .prepare_cached(&format!(
-                "SELECT {PERSON_COLUMNS} FROM persons WHERE personal_id = ?1"
-            ))?
-            .query_row([id.as_str()], stored_person)
-            .optional()?;
-        raw.map(to_stored).transpose()
+        self.get_person_raw(id)?
+            .map(|raw| to_stored((raw.json, raw.version, raw.updated_at, raw.updated_by)))
+            .transpose()
     }
 
     fn get_person_raw(&self, id: &PersonalId) -> Result<Option<RawPerson>> {
