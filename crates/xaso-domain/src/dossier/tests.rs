@@ -972,7 +972,7 @@ proptest! {
             let remaining = working_days_between(&cal, from, due);
             cal.add_working_days(arrived.max(from), remaining)
         } else if from == due {
-            cal.clock_start(time::PrimitiveDateTime::new(arrived, time::Time::MIDNIGHT))
+            cal.clock_start(time::PrimitiveDateTime::new(arrived.max(from), time::Time::MIDNIGHT))
         } else {
             cal.add_working_days(due, working_days_between(&cal, from, arrived))
         };
@@ -986,4 +986,17 @@ proptest! {
             );
         }
     }
+}
+
+/// Found by the property above: received after 15:00 with a zero-day deadline, the supplement
+/// requested and arriving the same afternoon, before the clock has even started.
+#[test]
+fn a_same_day_supplement_before_the_clock_starts_keeps_the_due_date() {
+    let cal = cal();
+    let received = datetime!(2025-11-17 15:01);
+    let mut clock = Clock::start(&cal, received, 0);
+    assert_eq!(clock.due_date(), date!(2025 - 11 - 18));
+    clock.pause(date!(2025 - 11 - 17));
+    clock.resume(date!(2025 - 11 - 17), &cal);
+    assert_eq!(clock.due_date(), date!(2025 - 11 - 18));
 }
