@@ -7,6 +7,11 @@
 //! accepted and anything after the seventh is kept as given. Desk scanners type the payload like
 //! a keyboard, so line endings, surrounding blanks, a byte-order mark and decomposed (NFD)
 //! Unicode are tolerated.
+//!
+//! [`compare`] puts a scanned card beside the register's record, reading the card's printed
+//! address (old units on cards issued before July 2025) into the communes in force.
+
+pub mod compare;
 
 use std::fmt;
 

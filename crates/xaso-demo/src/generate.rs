@@ -1467,6 +1467,16 @@ impl Gen {
             commune_code: self.commune_code.clone(),
             commune_name,
             villages: self.villages.iter().map(|v| v.name.clone()).collect(),
+            village_legacy_communes: self
+                .villages
+                .iter()
+                .map(|v| {
+                    self.old_places
+                        .get(v.old)
+                        .and_then(|&p| self.place_legacy.get(p as usize).copied().flatten())
+                        .map(str::to_string)
+                })
+                .collect(),
             households,
             persons,
             events,

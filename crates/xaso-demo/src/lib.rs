@@ -1,10 +1,13 @@
 //! A deterministic synthetic commune for demos, tests and benchmarks: villages, households,
 //! persons with personal IDs built by the rules, residence events, and the sector lists that
 //! offices keep about the same people, typed with the mistakes people make.
+//! It also prints sample chip ID card QR payloads of its residents ([`card_qr_samples`]) for
+//! trying the desk's card comparison without a card.
 //!
 //! The same options always give the same commune, on every machine: the generator uses its own
 //! PRNG and never iterates a hash map.
 
+mod card;
 mod generate;
 mod names;
 mod rng;
@@ -16,6 +19,10 @@ use std::io::Write;
 use time::Date;
 use xaso_domain::register::{Household, Person, ResidenceEvent};
 
+pub use card::{
+    card_qr_payload, card_qr_samples, card_qr_samples_text, write_card_qr_samples, CardQrSample,
+    CardSampleKind, CARD_QR_SAMPLES_FILE,
+};
 pub use sector::{SectorList, ERROR_KINDS, SECTOR_KINDS, TRUTH_HEADERS};
 
 /// What to generate.
@@ -48,6 +55,9 @@ pub struct DemoCommune {
     pub commune_code: String,
     pub commune_name: String,
     pub villages: Vec<String>,
+    /// For each village, the code of the commune it belonged to before 1 July 2025 (the
+    /// pre-2025 code space), when the commune was formed from old ones.
+    pub village_legacy_communes: Vec<Option<String>>,
     pub households: Vec<Household>,
     pub persons: Vec<Person>,
     pub events: Vec<ResidenceEvent>,

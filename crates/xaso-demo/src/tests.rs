@@ -659,3 +659,159 @@ fn million_residents() {
         t.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn card_qr_samples_parse_and_compare_as_the_desk_would() {
+    use xaso_card::compare::{compare, AddressStyle, Verdict, Via};
+
+    let c = commune();
+    let samples = card_qr_samples(c, 10);
+    let kinds: Vec<CardSampleKind> = samples.iter().map(|s| s.kind).collect();
+    let mut expected = vec![CardSampleKind::Matching; 8];
+    expected.extend([
+        CardSampleKind::ToneVariant,
+        CardSampleKind::DateOfBirthSwapped,
+    ]);
+    assert_eq!(kinds, expected);
+
+    let persons: HashMap<&str, &Person> = c
+        .persons
+        .iter()
+        .map(|p| (p.personal_id.as_str(), p))
+        .collect();
+    let predecessors: Vec<String> = xaso_domain::admin_units::units()
+        .predecessors("16309")
+        .iter()
+        .map(|(l, _)| l.code.clone())
+        .collect();
+    let mut old_communes = HashSet::new();
+    for s in &samples {
+        let card = xaso_card::parse_qr(&s.payload).unwrap();
+        assert_eq!(card.personal_id, s.personal_id);
+        assert!(card.id_mismatches.is_empty(), "{}", s.payload);
+        assert!(s.issue_date < time::macros::date!(2025 - 07 - 01));
+        assert_eq!(card.issue_date, Some(s.issue_date));
+        let person = persons[s.personal_id.as_str()];
+        assert!(!person.is_deceased());
+
+        let cmp = compare(&card, person);
+        let address = cmp.row("permanent_address").unwrap();
+        assert_eq!(
+            address.verdict,
+            Verdict::Equivalent,
+            "{}: {address:?}",
+            s.payload
+        );
+        assert_eq!(cmp.address.style, AddressStyle::Legacy);
+        assert_eq!(address.current_units.len(), 1);
+        assert_eq!(address.current_units[0].code, "16309");
+        assert_eq!(address.current_units[0].via, Via::Whole);
+        let old = cmp.address.legacy_commune().unwrap();
+        assert!(predecessors.contains(&old.code), "{old:?}");
+        // The village's own old commune, with its district and province.
+        let village = c
+            .villages
+            .iter()
+            .position(|v| Some(v) == person.permanent_address.detail.as_ref())
+            .unwrap();
+        assert_eq!(
+            c.village_legacy_communes[village].as_deref(),
+            Some(old.code.as_str())
+        );
+        assert_eq!(old.district_name, "Huyện Nông Cống");
+        assert!(card
+            .permanent_address
+            .ends_with(", Huyện Nông Cống, Tỉnh Thanh Hóa"));
+        old_communes.insert(old.code.clone());
+
+        let verdict = |f: &str| cmp.row(f).map(|r| r.verdict);
+        match s.kind {
+            CardSampleKind::Matching => {
+                assert_eq!(cmp.differing, 0, "{cmp:?}");
+                assert_eq!(verdict("full_name"), Some(Verdict::Same));
+                assert_eq!(verdict("date_of_birth"), Some(Verdict::Same));
+            }
+            CardSampleKind::ToneVariant => {
+                assert_eq!(cmp.differing, 0, "{cmp:?}");
+                assert_ne!(card.full_name, person.full_name);
+                assert_eq!(verdict("full_name"), Some(Verdict::Equivalent));
+            }
+            CardSampleKind::DateOfBirthSwapped => {
+                assert_eq!(cmp.differing, 1, "{cmp:?}");
+                let dob = cmp.row("date_of_birth").unwrap();
+                assert_eq!(dob.verdict, Verdict::Differs);
+                assert_eq!(dob.note.as_deref(), Some("day and month are swapped"));
+                assert!(cmp.warnings.is_empty());
+            }
+        }
+        assert_eq!(verdict("personal_id"), Some(Verdict::Same));
+        assert_eq!(verdict("sex"), Some(Verdict::Same));
+        assert_eq!(verdict("issue_date"), Some(Verdict::CardOnly));
+    }
+    // The samples come from more than one of the old communes.
+    assert!(old_communes.len() >= 2, "{old_communes:?}");
+
+    // Deterministic, and a small commune gives samples too.
+    assert_eq!(card_qr_samples(c, 10), samples);
+    let small = small(3);
+    let s = card_qr_samples(&small, 5);
+    assert_eq!(s.len(), 5);
+    assert!(s.iter().all(|s| xaso_card::parse_qr(&s.payload).is_ok()));
+    assert!(card_qr_samples(&small, 0).is_empty());
+    assert_eq!(card_qr_samples(&small, 1)[0].kind, CardSampleKind::Matching);
+}
+
+#[test]
+fn a_card_issued_after_the_reform_prints_the_new_address() {
+    use xaso_card::compare::{compare, Verdict};
+
+    let c = commune();
+    let sample = &card_qr_samples(c, 1)[0];
+    let person = c
+        .persons
+        .iter()
+        .find(|p| p.personal_id == sample.personal_id)
+        .unwrap();
+    let payload = card_qr_payload(c, person, time::macros::date!(2025 - 08 - 04));
+    let card = xaso_card::parse_qr(&payload).unwrap();
+    assert_eq!(
+        card.permanent_address,
+        format!(
+            "{}, Xã Thắng Lợi, Tỉnh Thanh Hóa",
+            person.permanent_address.detail.as_deref().unwrap()
+        )
+    );
+    let cmp = compare(&card, person);
+    assert_eq!(
+        cmp.row("permanent_address").map(|r| r.verdict),
+        Some(Verdict::Same)
+    );
+    // Before the reform the same person's card names the village's old commune.
+    let old = card_qr_payload(c, person, sample.issue_date);
+    assert_eq!(old, sample.payload);
+}
+
+#[test]
+fn writes_the_card_qr_samples_file() {
+    let dir = TempDir::new("card-qr");
+    let path = write_card_qr_samples(&dir.0, commune(), 10).unwrap();
+    assert_eq!(path, dir.0.join("card-qr-samples.txt"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text, card_qr_samples_text(commune(), 10));
+    let lines: Vec<&str> = text.lines().collect();
+    let payloads: Vec<(usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#'))
+        .map(|(i, l)| (i, *l))
+        .collect();
+    assert_eq!(payloads.len(), 10);
+    for (i, p) in payloads {
+        // Each payload follows its own comment.
+        assert!(lines[i - 1].starts_with("# "), "{}", lines[i - 1]);
+        xaso_card::parse_qr(p).unwrap();
+    }
+    assert!(text.starts_with(
+        "# Sample chip ID card QR payloads for the demo commune Xã Thắng Lợi (16309)"
+    ));
+}

@@ -78,6 +78,21 @@ impl Role {
         matches!(self, Role::Admin | Role::Police | Role::Leader)
     }
 
+    /// Must state a purpose before viewing a person's record: the roles that use the register
+    /// for another sector's work rather than keeping it or serving people at the desk. The
+    /// purpose goes into the audit log.
+    pub fn must_state_purpose(self) -> bool {
+        matches!(
+            self,
+            Role::Labour | Role::Land | Role::Leader | Role::ReadOnly
+        )
+    }
+
+    /// May manage officers' accounts.
+    pub fn can_manage_officers(self) -> bool {
+        self == Role::Admin
+    }
+
     /// May import and export the register in bulk.
     pub fn can_bulk_transfer(self) -> bool {
         matches!(self, Role::Admin | Role::Police)

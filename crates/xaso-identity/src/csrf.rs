@@ -36,7 +36,8 @@ pub fn verify_csrf(server_key: &[u8; 32], session_hash: &str, token: &str) -> bo
 
 const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-fn base64url_encode(bytes: &[u8]) -> String {
+/// Unpadded base64url (RFC 4648 §5).
+pub fn base64url_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -53,7 +54,7 @@ fn base64url_encode(bytes: &[u8]) -> String {
 }
 
 /// Strict inverse of [`base64url_encode`] (`None` for anything it would not produce).
-fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     if text.len() % 4 == 1 {
         return None;
     }

@@ -30,6 +30,7 @@ pub mod password;
 pub mod session;
 pub mod totp;
 
+pub use csrf::{base64url_decode, base64url_encode};
 pub use error::{IdentityError, PolicyError};
 
 use sha2::{Digest, Sha256};

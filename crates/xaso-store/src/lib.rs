@@ -317,6 +317,10 @@ pub struct AuditFilter {
     pub subject: Option<String>,
     pub actor: Option<String>,
     pub action: Option<String>,
+    /// Records at or after this time (RFC 3339 UTC as stored, see [`format_utc`]).
+    pub since: Option<String>,
+    /// Records before this time (exclusive; RFC 3339 UTC as stored).
+    pub until: Option<String>,
     pub limit: usize,
 }
 
@@ -349,8 +353,75 @@ pub trait MetaStore: Send + Sync {
     fn set_meta(&self, key: &str, value: &str) -> Result<()>;
 }
 
+/// An officer's account as stored. Secrets only as hashes (the TOTP secret is the one exception:
+/// the server needs it to compute codes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerRecord {
+    /// Lower-case login, unique. The store compares logins byte for byte: the caller lowers
+    /// them before storing or looking up.
+    pub login: String,
+    pub display_name: String,
+    /// A role name as `xaso_domain::role::Role::as_str` writes it ("admin", "police", "desk",
+    /// "justice", "labour", "land", "leader", "read-only").
+    pub role: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Set for a new account or after an admin reset: the officer must choose a new password
+    /// at the next login.
+    pub must_change_password: bool,
+    /// Base32 TOTP secret once the second factor is enabled.
+    pub totp_secret: Option<String>,
+    /// The last TOTP time step accepted (replay protection).
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    /// JSON of `xaso_identity::lockout::LoginAttempts` (opaque to the store; "{}" when new).
+    pub login_attempts: String,
+    /// RFC 3339 UTC ([`now_rfc3339`]).
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A browser session as stored: only the SHA-256 of the cookie's secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    /// The officer's login; an officer must exist for a session to be stored.
+    pub login: String,
+    /// RFC 3339 UTC ([`now_rfc3339`]).
+    pub created_at: String,
+    pub last_seen: String,
+    /// True between a correct password and a correct TOTP code: such a session may only finish
+    /// the login.
+    pub second_factor_pending: bool,
+}
+
+/// Officers' accounts and their browser sessions. Officers are never deleted, only disabled.
+pub trait OfficerStore: Send + Sync {
+    /// `Conflict` when the login exists.
+    fn insert_officer(&self, officer: &OfficerRecord) -> Result<()>;
+    fn get_officer(&self, login: &str) -> Result<Option<OfficerRecord>>;
+    /// Ordered by login (byte order).
+    fn list_officers(&self) -> Result<Vec<OfficerRecord>>;
+    /// Replaces every field but `login` and `created_at`; `NotFound` when there is no such
+    /// officer.
+    fn update_officer(&self, officer: &OfficerRecord) -> Result<()>;
+    fn count_officers(&self) -> Result<u64>;
+    /// `Conflict` when the id hash exists; `NotFound` when there is no officer of that login.
+    fn insert_session(&self, session: &SessionRecord) -> Result<()>;
+    fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    /// Updates `last_seen` and `second_factor_pending` (nothing else); `NotFound` when absent.
+    fn update_session(&self, session: &SessionRecord) -> Result<()>;
+    /// Ends a session; a session already gone is not an error.
+    fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Ends every session of an officer (on disable, password change); returns how many.
+    fn delete_sessions_of(&self, login: &str) -> Result<u64>;
+    /// Removes sessions whose `last_seen` is before `before` (RFC 3339 UTC as stored); returns
+    /// how many.
+    fn delete_sessions_seen_before(&self, before: &str) -> Result<u64>;
+}
+
 /// Everything the services need from a backend.
-pub trait Store: RegisterStore + AuditStore + TokenStore + MetaStore {
+pub trait Store: RegisterStore + AuditStore + TokenStore + MetaStore + OfficerStore {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 

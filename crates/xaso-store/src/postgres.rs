@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
 use std::io::Write;
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use postgres::types::ToSql;
@@ -23,11 +23,14 @@ use crate::{
     keep_given_name_matches, now_rfc3339, person_from_json, person_json, prefix_upper_bound,
     rank_name_results, ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
     CommitDecision, LoadConflict, LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery,
-    PersonKeys, PersonVersion, PreparedPerson, RawPerson, RegisterStore, Result, Store, StoreError,
-    StoredPerson, TokenStore,
+    OfficerRecord, OfficerStore, PersonKeys, PersonVersion, PreparedPerson, RawPerson,
+    RegisterStore, Result, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("sql/postgres/0001_register.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/postgres/0001_register.sql"),
+    include_str!("sql/postgres/0002_officers.sql"),
+];
 
 /// How long a caller waits for a pooled connection before it opens one of its own (up to
 /// [`PgStore::max_open`]): a wait this long means the pool is held by something slow or stuck,
@@ -458,27 +461,39 @@ const INSERT_AUDIT: &str =
 /// is cheaper than unpacking arrays (measured: equal near 256 rows, a quarter less time at 4096).
 const AUDIT_COPY_FROM: usize = 1024;
 
-macro_rules! select_audit {
-    ($rest:literal) => {
-        concat!(
-            "SELECT at, actor, actor_kind, role, action, route, subject, reason FROM audit ",
-            $rest
-        )
-    };
-}
-
-/// `list_audit`, one statement per combination of filters (subject, actor, action), indexed by
-/// the bits 1, 2, 4, so that each plan fits its filters.
-const LIST_AUDIT: [&str; 8] = [
-    select_audit!("ORDER BY id DESC LIMIT $1"),
-    select_audit!("WHERE subject = $1 ORDER BY id DESC LIMIT $2"),
-    select_audit!("WHERE actor = $1 ORDER BY id DESC LIMIT $2"),
-    select_audit!("WHERE subject = $1 AND actor = $2 ORDER BY id DESC LIMIT $3"),
-    select_audit!("WHERE action = $1 ORDER BY id DESC LIMIT $2"),
-    select_audit!("WHERE subject = $1 AND action = $2 ORDER BY id DESC LIMIT $3"),
-    select_audit!("WHERE actor = $1 AND action = $2 ORDER BY id DESC LIMIT $3"),
-    select_audit!("WHERE subject = $1 AND actor = $2 AND action = $3 ORDER BY id DESC LIMIT $4"),
+/// The conditions `list_audit` may put on a query, in the order of their bits (1, 2, 4, 8, 16)
+/// and of their parameters. Times compare byte for byte, as in SQLite, whatever the database's
+/// collation.
+const AUDIT_CONDITIONS: [&str; 5] = [
+    "subject = ",
+    "actor = ",
+    "action = ",
+    "at COLLATE \"C\" >= ",
+    "at COLLATE \"C\" < ",
 ];
+
+/// `list_audit`, one statement per combination of filters (subject, actor, action, since,
+/// until), indexed by the bits of [`AUDIT_CONDITIONS`], so that each plan fits its filters.
+static LIST_AUDIT: LazyLock<Vec<String>> = LazyLock::new(|| {
+    (0..1usize << AUDIT_CONDITIONS.len())
+        .map(|which| {
+            let mut sql = String::from(
+                "SELECT at, actor, actor_kind, role, action, route, subject, reason FROM audit",
+            );
+            let mut n = 0;
+            for (bit, condition) in AUDIT_CONDITIONS.iter().enumerate() {
+                if which & (1 << bit) != 0 {
+                    n += 1;
+                    sql.push_str(if n == 1 { " WHERE " } else { " AND " });
+                    sql.push_str(condition);
+                    sql.push_str(&format!("${n}"));
+                }
+            }
+            sql.push_str(&format!(" ORDER BY id DESC LIMIT ${}", n + 1));
+            sql
+        })
+        .collect()
+});
 
 const INSERT_TOKEN: &str = "INSERT INTO api_tokens (name, role, token_hash, created_at, revoked)
  VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING";
@@ -487,6 +502,54 @@ const FIND_TOKEN: &str =
 const LIST_TOKENS: &str =
     "SELECT name, role, token_hash, created_at, revoked FROM api_tokens ORDER BY name";
 const GET_META: &str = "SELECT value FROM meta WHERE key = $1";
+
+macro_rules! officer_columns {
+    () => {
+        "login, display_name, role, password_hash, must_change_password, totp_secret,
+     totp_last_step, disabled, login_attempts, created_at, updated_at"
+    };
+}
+const INSERT_OFFICER: &str = concat!(
+    "INSERT INTO officers (",
+    officer_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (login) DO NOTHING"
+);
+const GET_OFFICER: &str = concat!(
+    "SELECT ",
+    officer_columns!(),
+    " FROM officers WHERE login = $1"
+);
+const LIST_OFFICERS: &str = concat!(
+    "SELECT ",
+    officer_columns!(),
+    " FROM officers ORDER BY login"
+);
+const UPDATE_OFFICER: &str = "UPDATE officers SET display_name = $2, role = $3,
+     password_hash = $4, must_change_password = $5, totp_secret = $6, totp_last_step = $7,
+     disabled = $8, login_attempts = $9, updated_at = $10
+ WHERE login = $1";
+const COUNT_OFFICERS: &str = "SELECT count(*) FROM officers";
+
+macro_rules! session_columns {
+    () => {
+        "id_hash, login, created_at, last_seen, second_factor_pending"
+    };
+}
+const INSERT_SESSION: &str = concat!(
+    "INSERT INTO sessions (",
+    session_columns!(),
+    ") VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id_hash) DO NOTHING"
+);
+const GET_SESSION: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE id_hash = $1"
+);
+const UPDATE_SESSION: &str =
+    "UPDATE sessions SET last_seen = $2, second_factor_pending = $3 WHERE id_hash = $1";
+const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1";
+const DELETE_SESSIONS_OF: &str = "DELETE FROM sessions WHERE login = $1";
+const DELETE_SESSIONS_SEEN_BEFORE: &str = "DELETE FROM sessions WHERE last_seen < $1";
 const SET_META: &str = "INSERT INTO meta (key, value) VALUES ($1, $2)
  ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
@@ -1097,20 +1160,26 @@ impl AuditStore for PgStore {
 
     fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(4);
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(6);
         let mut which = 0;
         for (bit, value) in [
-            (1, &filter.subject),
-            (2, &filter.actor),
-            (4, &filter.action),
-        ] {
+            &filter.subject,
+            &filter.actor,
+            &filter.action,
+            &filter.since,
+            &filter.until,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             if let Some(v) = value {
-                which |= bit;
+                which |= 1 << bit;
                 params.push(v);
             }
         }
         params.push(&limit);
-        let rows = self.conn()?.query(LIST_AUDIT[which], &params)?;
+        let statements: &'static [String] = &LIST_AUDIT;
+        let rows = self.conn()?.query(&statements[which], &params)?;
         rows.iter()
             .map(|r| {
                 Ok(AuditRecord {
@@ -1193,6 +1262,171 @@ impl MetaStore for PgStore {
     fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         self.conn()?.execute(SET_META, &[&key, &value])?;
         Ok(())
+    }
+}
+
+fn officer_row(r: &Row) -> Result<OfficerRecord> {
+    Ok(OfficerRecord {
+        login: r.try_get(0)?,
+        display_name: r.try_get(1)?,
+        role: r.try_get(2)?,
+        password_hash: r.try_get(3)?,
+        must_change_password: r.try_get(4)?,
+        totp_secret: r.try_get(5)?,
+        totp_last_step: r.try_get(6)?,
+        disabled: r.try_get(7)?,
+        login_attempts: r.try_get(8)?,
+        created_at: r.try_get(9)?,
+        updated_at: r.try_get(10)?,
+    })
+}
+
+fn session_row(r: &Row) -> Result<SessionRecord> {
+    Ok(SessionRecord {
+        id_hash: r.try_get(0)?,
+        login: r.try_get(1)?,
+        created_at: r.try_get(2)?,
+        last_seen: r.try_get(3)?,
+        second_factor_pending: r.try_get(4)?,
+    })
+}
+
+impl OfficerStore for PgStore {
+    fn insert_officer(&self, o: &OfficerRecord) -> Result<()> {
+        let inserted = self.conn()?.execute(
+            INSERT_OFFICER,
+            &[
+                &o.login,
+                &o.display_name,
+                &o.role,
+                &o.password_hash,
+                &o.must_change_password,
+                &o.totp_secret,
+                &o.totp_last_step,
+                &o.disabled,
+                &o.login_attempts,
+                &o.created_at,
+                &o.updated_at,
+            ],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict(format!(
+                "an officer with login {:?} exists",
+                o.login
+            )));
+        }
+        Ok(())
+    }
+
+    fn get_officer(&self, login: &str) -> Result<Option<OfficerRecord>> {
+        self.conn()?
+            .query_opt(GET_OFFICER, &[&login])?
+            .as_ref()
+            .map(officer_row)
+            .transpose()
+    }
+
+    fn list_officers(&self) -> Result<Vec<OfficerRecord>> {
+        self.conn()?
+            .query(LIST_OFFICERS, &[])?
+            .iter()
+            .map(officer_row)
+            .collect()
+    }
+
+    fn update_officer(&self, o: &OfficerRecord) -> Result<()> {
+        let changed = self.conn()?.execute(
+            UPDATE_OFFICER,
+            &[
+                &o.login,
+                &o.display_name,
+                &o.role,
+                &o.password_hash,
+                &o.must_change_password,
+                &o.totp_secret,
+                &o.totp_last_step,
+                &o.disabled,
+                &o.login_attempts,
+                &o.updated_at,
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!(
+                "no officer with login {:?}",
+                o.login
+            )));
+        }
+        Ok(())
+    }
+
+    fn count_officers(&self) -> Result<u64> {
+        let n: Option<i64> = self
+            .conn()?
+            .query_opt(COUNT_OFFICERS, &[])?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        Ok(n.unwrap_or(0) as u64)
+    }
+
+    fn insert_session(&self, s: &SessionRecord) -> Result<()> {
+        let mut conn = self.conn()?;
+        let stmt = conn.stmt(INSERT_SESSION)?;
+        let inserted = conn
+            .client
+            .execute(
+                &stmt,
+                &[
+                    &s.id_hash,
+                    &s.login,
+                    &s.created_at,
+                    &s.last_seen,
+                    &s.second_factor_pending,
+                ],
+            )
+            .map_err(|e| {
+                if e.code() == Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                    StoreError::NotFound(format!("no officer with login {:?}", s.login))
+                } else {
+                    e.into()
+                }
+            })?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict("a session with this id exists".into()));
+        }
+        Ok(())
+    }
+
+    fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        self.conn()?
+            .query_opt(GET_SESSION, &[&id_hash])?
+            .as_ref()
+            .map(session_row)
+            .transpose()
+    }
+
+    fn update_session(&self, s: &SessionRecord) -> Result<()> {
+        let changed = self.conn()?.execute(
+            UPDATE_SESSION,
+            &[&s.id_hash, &s.last_seen, &s.second_factor_pending],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("no such session".into()));
+        }
+        Ok(())
+    }
+
+    fn delete_session(&self, id_hash: &str) -> Result<()> {
+        self.conn()?.execute(DELETE_SESSION, &[&id_hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&self, login: &str) -> Result<u64> {
+        self.conn()?.execute(DELETE_SESSIONS_OF, &[&login])
+    }
+
+    fn delete_sessions_seen_before(&self, before: &str) -> Result<u64> {
+        self.conn()?
+            .execute(DELETE_SESSIONS_SEEN_BEFORE, &[&before])
     }
 }
 

@@ -14,12 +14,15 @@ use crate::{
     keep_given_name_matches, now_rfc3339, person_from_json, person_json, prefix_upper_bound,
     rank_name_results, ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
     CommitDecision, LoadConflict, LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery,
-    PersonKeys, PersonVersion, PreparedPerson, RawPerson, RegisterStore, Result, Store, StoreError,
-    StoredPerson, TokenStore,
+    OfficerRecord, OfficerStore, PersonKeys, PersonVersion, PreparedPerson, RawPerson,
+    RegisterStore, Result, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/0001_register.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/sqlite/0001_register.sql"),
+    include_str!("sql/sqlite/0002_officers.sql"),
+];
 /// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
 /// their file changes, and the audit log changes on every read of the register.
 const AUDIT_MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/audit/0001_audit.sql")];
@@ -287,6 +290,14 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
         e,
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}
+
+fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
     )
 }
 
@@ -712,13 +723,16 @@ impl AuditStore for SqliteStore {
                 "SELECT {AUDIT_COLUMNS} FROM {table}
                  WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR actor = ?2)
                    AND (?3 IS NULL OR action = ?3)
-                 ORDER BY id DESC LIMIT ?4"
+                   AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at < ?5)
+                 ORDER BY id DESC LIMIT ?6"
             ))?;
             let rows = stmt.query_map(
                 params![
                     filter.subject,
                     filter.actor,
                     filter.action,
+                    filter.since,
+                    filter.until,
                     remaining as i64
                 ],
                 audit_row,
@@ -818,6 +832,195 @@ impl MetaStore for SqliteStore {
             params![key, value],
         )?;
         Ok(())
+    }
+}
+
+const OFFICER_COLUMNS: &str = "login, display_name, role, password_hash, must_change_password,
+     totp_secret, totp_last_step, disabled, login_attempts, created_at, updated_at";
+
+fn officer_row(r: &Row<'_>) -> rusqlite::Result<OfficerRecord> {
+    Ok(OfficerRecord {
+        login: r.get(0)?,
+        display_name: r.get(1)?,
+        role: r.get(2)?,
+        password_hash: r.get(3)?,
+        must_change_password: r.get(4)?,
+        totp_secret: r.get(5)?,
+        totp_last_step: r.get(6)?,
+        disabled: r.get(7)?,
+        login_attempts: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+    })
+}
+
+const SESSION_COLUMNS: &str = "id_hash, login, created_at, last_seen, second_factor_pending";
+
+fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id_hash: r.get(0)?,
+        login: r.get(1)?,
+        created_at: r.get(2)?,
+        last_seen: r.get(3)?,
+        second_factor_pending: r.get(4)?,
+    })
+}
+
+impl OfficerStore for SqliteStore {
+    fn insert_officer(&self, o: &OfficerRecord) -> Result<()> {
+        let conn = self.writer();
+        conn.prepare_cached(&format!(
+            "INSERT INTO officers ({OFFICER_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        ))?
+        .execute(params![
+            o.login,
+            o.display_name,
+            o.role,
+            o.password_hash,
+            o.must_change_password,
+            o.totp_secret,
+            o.totp_last_step,
+            o.disabled,
+            o.login_attempts,
+            o.created_at,
+            o.updated_at
+        ])
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("an officer with login {:?} exists", o.login))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    fn get_officer(&self, login: &str) -> Result<Option<OfficerRecord>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {OFFICER_COLUMNS} FROM officers WHERE login = ?1"
+            ))?
+            .query_row([login], officer_row)
+            .optional()?;
+        Ok(found)
+    }
+
+    fn list_officers(&self) -> Result<Vec<OfficerRecord>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {OFFICER_COLUMNS} FROM officers ORDER BY login"
+        ))?;
+        let rows = stmt.query_map([], officer_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn update_officer(&self, o: &OfficerRecord) -> Result<()> {
+        let conn = self.writer();
+        let changed = conn
+            .prepare_cached(
+                "UPDATE officers SET display_name = ?2, role = ?3, password_hash = ?4,
+                     must_change_password = ?5, totp_secret = ?6, totp_last_step = ?7,
+                     disabled = ?8, login_attempts = ?9, updated_at = ?10
+                 WHERE login = ?1",
+            )?
+            .execute(params![
+                o.login,
+                o.display_name,
+                o.role,
+                o.password_hash,
+                o.must_change_password,
+                o.totp_secret,
+                o.totp_last_step,
+                o.disabled,
+                o.login_attempts,
+                o.updated_at
+            ])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!(
+                "no officer with login {:?}",
+                o.login
+            )));
+        }
+        Ok(())
+    }
+
+    fn count_officers(&self) -> Result<u64> {
+        let conn = self.reader();
+        let n: i64 = conn.query_row("SELECT count(*) FROM officers", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn insert_session(&self, s: &SessionRecord) -> Result<()> {
+        let conn = self.writer();
+        conn.prepare_cached(&format!(
+            "INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)"
+        ))?
+        .execute(params![
+            s.id_hash,
+            s.login,
+            s.created_at,
+            s.last_seen,
+            s.second_factor_pending
+        ])
+        .map_err(|e| {
+            if is_foreign_key_violation(&e) {
+                StoreError::NotFound(format!("no officer with login {:?}", s.login))
+            } else if is_unique_violation(&e) {
+                StoreError::Conflict("a session with this id exists".into())
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1"
+            ))?
+            .query_row([id_hash], session_row)
+            .optional()?;
+        Ok(found)
+    }
+
+    fn update_session(&self, s: &SessionRecord) -> Result<()> {
+        let conn = self.writer();
+        let changed = conn
+            .prepare_cached(
+                "UPDATE sessions SET last_seen = ?2, second_factor_pending = ?3 WHERE id_hash = ?1",
+            )?
+            .execute(params![s.id_hash, s.last_seen, s.second_factor_pending])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("no such session".into()));
+        }
+        Ok(())
+    }
+
+    fn delete_session(&self, id_hash: &str) -> Result<()> {
+        let conn = self.writer();
+        conn.prepare_cached("DELETE FROM sessions WHERE id_hash = ?1")?
+            .execute([id_hash])?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&self, login: &str) -> Result<u64> {
+        let conn = self.writer();
+        let n = conn
+            .prepare_cached("DELETE FROM sessions WHERE login = ?1")?
+            .execute([login])?;
+        Ok(n as u64)
+    }
+
+    fn delete_sessions_seen_before(&self, before: &str) -> Result<u64> {
+        let conn = self.writer();
+        let n = conn
+            .prepare_cached("DELETE FROM sessions WHERE last_seen < ?1")?
+            .execute([before])?;
+        Ok(n as u64)
     }
 }
 

@@ -9,7 +9,7 @@ use xaso_domain::register::{
 use xaso_domain::{Cmnd, PartialDate, PersonalId, Sex};
 use xaso_store::{
     ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, LoadItem, NameQuery,
-    RegisterStore, Store, StoreError,
+    OfficerRecord, OfficerStore, RegisterStore, SessionRecord, Store, StoreError,
 };
 
 fn sqlite() -> (Box<dyn Store>, Cleanup) {
@@ -589,6 +589,316 @@ fn a_household_repeated_in_a_load_keeps_its_last_version(store: &dyn Store) {
     assert_eq!(store.get_household("HK-7").unwrap(), Some(last));
 }
 
+fn officer(login: &str, name: &str, role: &str) -> OfficerRecord {
+    let now = xaso_store::now_rfc3339();
+    OfficerRecord {
+        login: login.into(),
+        display_name: name.into(),
+        role: role.into(),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${login}"),
+        must_change_password: true,
+        totp_secret: None,
+        totp_last_step: None,
+        disabled: false,
+        login_attempts: "{}".into(),
+        created_at: now.clone(),
+        updated_at: now,
+    }
+}
+
+/// A time as the store writes it: `minutes` after 08:00 UTC on 1 March 2026.
+fn at_minute(minutes: i64) -> String {
+    let base = time::macros::datetime!(2026-03-01 08:00 UTC);
+    xaso_store::format_utc(base + time::Duration::minutes(minutes))
+}
+
+fn session(id_hash: &str, login: &str, last_seen_minute: i64) -> SessionRecord {
+    SessionRecord {
+        id_hash: id_hash.into(),
+        login: login.into(),
+        created_at: at_minute(0),
+        last_seen: at_minute(last_seen_minute),
+        second_factor_pending: false,
+    }
+}
+
+fn officers_are_stored_listed_and_counted(store: &dyn Store) {
+    assert_eq!(store.count_officers().unwrap(), 0);
+    assert!(store.list_officers().unwrap().is_empty());
+    assert_eq!(store.get_officer("admin").unwrap(), None);
+    let admin = officer("admin", "Quản trị viên", "admin");
+    let mut police = officer("ca.hung", "Trung úy Nguyễn Văn Hùng", "police");
+    police.must_change_password = false;
+    police.totp_secret = Some("JBSWY3DPEHPK3PXP".into());
+    police.totp_last_step = Some(59_000_123);
+    police.login_attempts = r#"{"failures":["2026-03-01T08:00:00Z"]}"#.into();
+    let reader = officer("xem", "Cán bộ xem", "read-only");
+    for o in [&reader, &admin, &police] {
+        store.insert_officer(o).unwrap();
+    }
+    assert_eq!(store.count_officers().unwrap(), 3);
+    assert_eq!(store.get_officer("admin").unwrap(), Some(admin.clone()));
+    assert_eq!(store.get_officer("ca.hung").unwrap(), Some(police.clone()));
+    // Logins are compared as stored: the caller lowers them.
+    assert_eq!(store.get_officer("Admin").unwrap(), None);
+    assert_eq!(store.get_officer("nobody").unwrap(), None);
+    // Ordered by login.
+    assert_eq!(store.list_officers().unwrap(), vec![admin, police, reader]);
+}
+
+fn officer_logins_are_unique_and_updates_need_an_officer(store: &dyn Store) {
+    let first = officer("desk.lan", "Trần Thị Lan", "desk");
+    store.insert_officer(&first).unwrap();
+    let again = officer("desk.lan", "Someone else", "admin");
+    let refused = store.insert_officer(&again);
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    // The first account is untouched.
+    assert_eq!(store.get_officer("desk.lan").unwrap(), Some(first));
+    assert_eq!(store.count_officers().unwrap(), 1);
+    let missing = store.update_officer(&officer("ghost", "Không có", "desk"));
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
+    assert_eq!(store.get_officer("ghost").unwrap(), None);
+    assert_eq!(store.count_officers().unwrap(), 1);
+}
+
+fn officer_updates_replace_all_but_login_and_creation(store: &dyn Store) {
+    let created = officer("tp.minh", "Lê Văn Minh", "justice");
+    let other = officer("dc.binh", "Phạm Thị Bình", "land");
+    store.insert_officer(&created).unwrap();
+    store.insert_officer(&other).unwrap();
+    let changed = OfficerRecord {
+        login: created.login.clone(),
+        display_name: "Lê Văn Minh (Tư pháp)".into(),
+        role: "leader".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$bmV3$new".into(),
+        must_change_password: false,
+        totp_secret: Some("KRSXG5CTMVRXEZLU".into()),
+        totp_last_step: Some(i64::from(u32::MAX) + 7),
+        disabled: true,
+        login_attempts: r#"{"failures":[],"locked_until":"2026-03-01T08:15:00Z"}"#.into(),
+        // Not changed by an update.
+        created_at: at_minute(-60),
+        updated_at: at_minute(30),
+    };
+    store.update_officer(&changed).unwrap();
+    let expected = OfficerRecord {
+        created_at: created.created_at.clone(),
+        ..changed.clone()
+    };
+    assert_eq!(
+        store.get_officer("tp.minh").unwrap(),
+        Some(expected.clone())
+    );
+    // Optional fields can be cleared again (an admin resets the second factor).
+    let reset = OfficerRecord {
+        totp_secret: None,
+        totp_last_step: None,
+        must_change_password: true,
+        disabled: false,
+        login_attempts: "{}".into(),
+        updated_at: at_minute(31),
+        ..expected
+    };
+    store.update_officer(&reset).unwrap();
+    assert_eq!(store.get_officer("tp.minh").unwrap(), Some(reset.clone()));
+    // Only that officer changed.
+    assert_eq!(store.list_officers().unwrap(), vec![other, reset]);
+    assert_eq!(store.count_officers().unwrap(), 2);
+}
+
+fn sessions_are_found_updated_and_ended(store: &dyn Store) {
+    store
+        .insert_officer(&officer("ca.hung", "Nguyễn Văn Hùng", "police"))
+        .unwrap();
+    let hash = "9f".repeat(32);
+    let mut pending = session(&hash, "ca.hung", 0);
+    pending.second_factor_pending = true;
+    store.insert_session(&pending).unwrap();
+    assert_eq!(store.get_session(&hash).unwrap(), Some(pending.clone()));
+    assert_eq!(store.get_session(&"00".repeat(32)).unwrap(), None);
+    // The same id twice is refused, and the first session is kept.
+    let twin = session(&hash, "ca.hung", 5);
+    assert!(matches!(
+        store.insert_session(&twin),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.get_session(&hash).unwrap(), Some(pending.clone()));
+    // A session needs an officer.
+    let orphan = store.insert_session(&session(&"ab".repeat(32), "nobody", 0));
+    assert!(matches!(orphan, Err(StoreError::NotFound(_))), "{orphan:?}");
+    assert_eq!(store.get_session(&"ab".repeat(32)).unwrap(), None);
+    // The code was right: the session is complete and seen later. Only last_seen and the
+    // pending flag change, whatever else the record says.
+    let done = SessionRecord {
+        last_seen: at_minute(3),
+        second_factor_pending: false,
+        created_at: at_minute(-100),
+        ..pending.clone()
+    };
+    store.update_session(&done).unwrap();
+    assert_eq!(
+        store.get_session(&hash).unwrap(),
+        Some(SessionRecord {
+            created_at: pending.created_at.clone(),
+            ..done.clone()
+        })
+    );
+    let unknown = store.update_session(&session(&"cd".repeat(32), "ca.hung", 9));
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound(_))),
+        "{unknown:?}"
+    );
+    // Logging out.
+    store.delete_session(&hash).unwrap();
+    assert_eq!(store.get_session(&hash).unwrap(), None);
+    // Twice is not an error.
+    store.delete_session(&hash).unwrap();
+    assert!(matches!(
+        store.update_session(&done),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn sessions_end_by_officer_and_by_idle_time(store: &dyn Store) {
+    for login in ["a", "b"] {
+        store
+            .insert_officer(&officer(login, "Cán bộ", "desk"))
+            .unwrap();
+    }
+    let sessions = [
+        session("s1", "a", 1),
+        session("s2", "a", 20),
+        session("s3", "b", 5),
+        session("s4", "b", 10),
+        session("s5", "b", 30),
+    ];
+    for s in &sessions {
+        store.insert_session(s).unwrap();
+    }
+    let present = |store: &dyn Store| -> Vec<String> {
+        ["s1", "s2", "s3", "s4", "s5"]
+            .into_iter()
+            .filter(|id| store.get_session(id).unwrap().is_some())
+            .map(String::from)
+            .collect()
+    };
+    // Seen before minute 10: s1 and s3; s4, seen at minute 10 exactly, stays.
+    assert_eq!(
+        store.delete_sessions_seen_before(&at_minute(10)).unwrap(),
+        2
+    );
+    assert_eq!(present(store), vec!["s2", "s4", "s5"]);
+    assert_eq!(
+        store.delete_sessions_seen_before(&at_minute(10)).unwrap(),
+        0
+    );
+    // Disabling b ends b's sessions, and only those.
+    assert_eq!(store.delete_sessions_of("b").unwrap(), 2);
+    assert_eq!(present(store), vec!["s2"]);
+    assert_eq!(store.delete_sessions_of("b").unwrap(), 0);
+    assert_eq!(store.delete_sessions_of("nobody").unwrap(), 0);
+    assert_eq!(store.get_session("s2").unwrap(), Some(sessions[1].clone()));
+    assert_eq!(store.delete_sessions_of("a").unwrap(), 1);
+    assert!(present(store).is_empty());
+    // Officers stay.
+    assert_eq!(store.count_officers().unwrap(), 2);
+}
+
+fn audit_is_filtered_by_time(store: &dyn Store) {
+    // Record i happens at minute i. The first 20,000 are enough for SQLite to fold them into
+    // its indexed table; the last 10 stay in its inbox. A time window across both must read
+    // both.
+    let record = |i: i64| {
+        let mut r = AuditRecord::now(
+            if i % 2 == 0 { "even" } else { "odd" },
+            "officer",
+            "person.read",
+            "GET /api/v1/persons/{personal_id}",
+        );
+        r.at = at_minute(i);
+        r.reason = Some(i.to_string());
+        r
+    };
+    let folded = 20_000;
+    let total = folded + 10;
+    for start in (0..folded).step_by(5_000) {
+        let batch: Vec<AuditRecord> = (start..start + 5_000).map(record).collect();
+        store.append_audit(&batch).unwrap();
+    }
+    let inbox: Vec<AuditRecord> = (folded..total).map(record).collect();
+    store.append_audit(&inbox).unwrap();
+    let seq = |filter: AuditFilter| -> Vec<i64> {
+        store
+            .list_audit(&filter)
+            .unwrap()
+            .iter()
+            .map(|r| r.reason.as_deref().unwrap().parse().unwrap())
+            .collect()
+    };
+    let window = |since: Option<i64>, until: Option<i64>, limit: usize| AuditFilter {
+        since: since.map(at_minute),
+        until: until.map(at_minute),
+        limit,
+        ..Default::default()
+    };
+    // Since inclusive, until exclusive; newest first; across the fold.
+    assert_eq!(
+        seq(window(Some(folded - 3), Some(folded + 4), 100)),
+        vec![20_003, 20_002, 20_001, 20_000, 19_999, 19_998, 19_997]
+    );
+    // Only a lower bound: the newest, down to it.
+    assert_eq!(
+        seq(window(Some(total - 3), None, 100)),
+        vec![20_009, 20_008, 20_007]
+    );
+    assert_eq!(
+        seq(window(Some(folded - 5), None, 3)),
+        vec![20_009, 20_008, 20_007]
+    );
+    // Only an upper bound, in either table.
+    assert_eq!(seq(window(None, Some(3), 100)), vec![2, 1, 0]);
+    assert_eq!(
+        seq(window(None, Some(folded + 2), 4)),
+        vec![20_001, 20_000, 19_999, 19_998]
+    );
+    // Everything, and nothing.
+    assert_eq!(seq(window(None, None, 30_000)).len(), total as usize);
+    assert_eq!(
+        seq(window(Some(0), Some(total), 30_000)).len(),
+        total as usize
+    );
+    assert!(seq(window(Some(500), Some(500), 100)).is_empty());
+    assert!(seq(window(Some(total), None, 100)).is_empty());
+    assert!(seq(window(None, Some(0), 100)).is_empty());
+    // Together with the other filters.
+    assert_eq!(
+        seq(AuditFilter {
+            actor: Some("odd".into()),
+            ..window(Some(folded - 4), Some(folded + 5), 100)
+        }),
+        vec![20_003, 20_001, 19_999, 19_997]
+    );
+    assert_eq!(
+        seq(AuditFilter {
+            actor: Some("even".into()),
+            action: Some("person.read".into()),
+            ..window(Some(10), Some(16), 100)
+        }),
+        vec![14, 12, 10]
+    );
+    assert!(seq(AuditFilter {
+        action: Some("person.update".into()),
+        ..window(Some(0), None, 100)
+    })
+    .is_empty());
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -616,7 +926,106 @@ contract!(
     a_long_audit_log_reads_newest_first_by_any_filter,
     a_refused_first_load_leaves_an_empty_register,
     a_household_repeated_in_a_load_keeps_its_last_version,
+    officers_are_stored_listed_and_counted,
+    officer_logins_are_unique_and_updates_need_an_officer,
+    officer_updates_replace_all_but_login_and_creation,
+    sessions_are_found_updated_and_ended,
+    sessions_end_by_officer_and_by_idle_time,
+    audit_is_filtered_by_time,
 );
+
+/// The register schema as version 1 of this program left it, with a person in it.
+fn schema_1_register(conn: &rusqlite::Connection) {
+    conn.execute_batch(include_str!("../src/sql/sqlite/0001_register.sql"))
+        .unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+}
+
+#[test]
+fn sqlite_migrates_a_schema_1_data_directory() {
+    let dir = std::env::temp_dir().join(format!("xaso-migrate-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A data directory written before officers existed, with its data in it.
+    {
+        let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+        load_family(&s);
+    }
+    {
+        let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
+        conn.execute_batch("DROP TABLE sessions; DROP TABLE officers;")
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    // And one made by the schema-1 SQL itself, with no audit file yet.
+    let bare = dir.join("bare");
+    std::fs::create_dir_all(&bare).unwrap();
+    schema_1_register(&rusqlite::Connection::open(bare.join("xaso.db")).unwrap());
+    for d in [&dir, &bare] {
+        let s = xaso_store::SqliteStore::open_dir(d).unwrap();
+        let version: i64 = rusqlite::Connection::open(d.join("xaso.db"))
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2, "{}", d.display());
+        assert_eq!(s.count_officers().unwrap(), 0);
+        let admin = officer("admin", "Quản trị viên", "admin");
+        s.insert_officer(&admin).unwrap();
+        s.insert_session(&session("s1", "admin", 0)).unwrap();
+        assert_eq!(s.get_officer("admin").unwrap(), Some(admin));
+        // Sessions reference officers in a migrated file too.
+        assert!(matches!(
+            s.insert_session(&session("s2", "nobody", 0)),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+    // The data written before the migration is all there.
+    let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+    assert_eq!(s.count_persons().unwrap(), 4);
+    assert!(s.get_household("HK-1").unwrap().is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_migrates_a_schema_1_database() {
+    let url = std::env::var("XASO_TEST_DATABASE_URL").expect(
+        "XASO_TEST_DATABASE_URL must name a PostgreSQL database for the pg_* contract tests",
+    );
+    let schema = format!("xaso_test_{}", unique());
+    let _cleanup = Cleanup::Schema(url.clone(), schema.clone());
+    {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema};
+             CREATE TABLE xaso_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+             INSERT INTO xaso_migrations VALUES (1, '2026-01-01T00:00:00.000000Z');"
+        ))
+        .unwrap();
+        c.batch_execute(include_str!("../src/sql/postgres/0001_register.sql"))
+            .unwrap();
+    }
+    let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema)).unwrap();
+    load_family(&s);
+    let admin = officer("admin", "Quản trị viên", "admin");
+    s.insert_officer(&admin).unwrap();
+    assert_eq!(s.get_officer("admin").unwrap(), Some(admin));
+    drop(s);
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let versions: Vec<i32> = c
+        .query(
+            &format!("SELECT version FROM {schema}.xaso_migrations ORDER BY version"),
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(versions, vec![1, 2]);
+    // Opening again applies nothing more.
+    let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema)).unwrap();
+    assert_eq!(s.count_officers().unwrap(), 1);
+    assert_eq!(s.count_persons().unwrap(), 4);
+}
 
 #[test]
 fn sqlite_reopens_with_its_data_and_refuses_a_newer_schema() {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -40,10 +40,6 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}", get(get_household))
         .route("/card/qr", post(card_qr))
         .route("/audit", get(list_audit))
-}
-
-pub async fn home() -> Html<&'static str> {
-    Html(include_str!("home.html"))
 }
 
 pub async fn healthz() -> Json<serde_json::Value> {
@@ -131,7 +127,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn audit_record(
+pub(crate) fn audit_record(
     caller: &Principal,
     action: &str,
     route: &str,
@@ -143,7 +139,7 @@ fn audit_record(
     r
 }
 
-async fn audited(state: &AppState, records: Vec<AuditRecord>) -> Result<(), ApiError> {
+pub(crate) async fn audited(state: &AppState, records: Vec<AuditRecord>) -> Result<(), ApiError> {
     state
         .audit
         .record(records)
@@ -153,7 +149,7 @@ async fn audited(state: &AppState, records: Vec<AuditRecord>) -> Result<(), ApiE
 
 /// Runs a read: in place when the store says reads are cheap and local (SQLite), else on the
 /// blocking pool.
-async fn read<T: Send + 'static>(
+pub(crate) async fn read<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn xaso_store::Store) -> xaso_store::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -165,7 +161,7 @@ async fn read<T: Send + 'static>(
 }
 
 /// Runs a store call off the async workers (the store is synchronous).
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&dyn xaso_store::Store) -> xaso_store::Result<T> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -261,70 +257,104 @@ fn split_trailing_year(q: &str) -> (String, Option<i32>) {
     (trimmed.to_string(), None)
 }
 
-async fn search(
-    state: &AppState,
-    caller: &Principal,
-    params: SearchParams,
-    route: &str,
-) -> Result<Json<SearchAnswer>, ApiError> {
-    let q = params.q.trim();
-    if q.is_empty() {
-        return Err(ApiError::invalid(
-            "q",
-            "type a personal ID number (12 digits), an old CMND number (9 digits), a name (with or without tones, optionally followed by a birth year) or scan a card",
-        ));
-    }
-    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    if let Some(y) = params.birth_year {
-        if !(1800..=2200).contains(&y) {
-            return Err(ApiError::invalid(
-                "birth_year",
-                format!("{y} is not a year between 1800 and 2200"),
-            ));
+/// What a search box's text asks for.
+#[derive(Debug, Clone)]
+pub(crate) enum SearchQuery {
+    Qr(Box<CardQr>),
+    PersonalId(PersonalId),
+    Cmnd(String),
+    Name(NameQuery),
+}
+
+/// Why a search box's text cannot be searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum QueryProblem {
+    Empty,
+    /// Digits only, but neither 12 nor 9 of them.
+    DigitCount(usize),
+    BadPersonalId(String),
+    BadQr(String),
+    NoLetters,
+    BadBirthYear(i32),
+}
+
+impl QueryProblem {
+    fn english(&self) -> String {
+        match self {
+            QueryProblem::Empty => "type a personal ID number (12 digits), an old CMND number (9 digits), a name (with or without tones, optionally followed by a birth year) or scan a card".into(),
+            QueryProblem::DigitCount(n) => format!("a number must be a 12-digit personal ID or a 9-digit CMND, got {n} digits"),
+            QueryProblem::BadPersonalId(e) | QueryProblem::BadQr(e) => e.clone(),
+            QueryProblem::NoLetters => "the name has no letters".into(),
+            QueryProblem::BadBirthYear(y) => format!("{y} is not a year between 1800 and 2200"),
         }
+    }
+}
+
+/// Reads a search box: a scanned card (it has `|`), 12 digits, 9 digits, or a name with an
+/// optional trailing birth year.
+pub(crate) fn classify_query(
+    q: &str,
+    birth_year: Option<i32>,
+    limit: usize,
+) -> Result<SearchQuery, QueryProblem> {
+    let q = q.trim();
+    if q.is_empty() {
+        return Err(QueryProblem::Empty);
+    }
+    if let Some(y) = birth_year {
+        if !(1800..=2200).contains(&y) {
+            return Err(QueryProblem::BadBirthYear(y));
+        }
+    }
+    if q.contains('|') {
+        let card = xaso_card::parse_qr(q).map_err(|e| QueryProblem::BadQr(e.to_string()))?;
+        return Ok(SearchQuery::Qr(Box::new(card)));
     }
     let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
-    let (kind, results) = if q.contains('|') {
-        let card = xaso_card::parse_qr(q).map_err(|e| ApiError::invalid("q", e.to_string()))?;
-        let id = card.personal_id.clone();
-        let found = read(state, move |s| s.get_person(&id)).await?;
-        ("qr", found.into_iter().collect())
-    } else if !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit()) {
-        match compact.len() {
-            12 => {
-                let id = PersonalId::parse(&compact)
-                    .map_err(|e| ApiError::invalid("q", e.to_string()))?;
-                let found = read(state, move |s| s.get_person(&id)).await?;
-                ("personal_id", found.into_iter().collect())
-            }
-            9 => {
-                let found = read(state, move |s| s.find_by_cmnd(&compact)).await?;
-                ("cmnd", found)
-            }
-            n => {
-                return Err(ApiError::invalid(
-                    "q",
-                    format!(
-                        "a number must be a 12-digit personal ID or a 9-digit CMND, got {n} digits"
-                    ),
-                ))
-            }
-        }
-    } else {
-        let (name_part, year_in_q) = split_trailing_year(q);
-        if name::stripped_key(&name_part).is_empty() {
-            return Err(ApiError::invalid("q", "the name has no letters"));
-        }
-        let query = NameQuery {
-            name: name_part,
-            birth_year: params.birth_year.or(year_in_q),
-            limit,
+    if compact.bytes().all(|b| b.is_ascii_digit()) {
+        return match compact.len() {
+            12 => PersonalId::parse(&compact)
+                .map(SearchQuery::PersonalId)
+                .map_err(|e| QueryProblem::BadPersonalId(e.to_string())),
+            9 => Ok(SearchQuery::Cmnd(compact)),
+            n => Err(QueryProblem::DigitCount(n)),
         };
-        let found = read(state, move |s| s.search_by_name(&query)).await?;
-        ("name", found)
+    }
+    let (name_part, year_in_q) = split_trailing_year(q);
+    if name::stripped_key(&name_part).is_empty() {
+        return Err(QueryProblem::NoLetters);
+    }
+    Ok(SearchQuery::Name(NameQuery {
+        name: name_part,
+        birth_year: birth_year.or(year_in_q),
+        limit,
+    }))
+}
+
+/// Runs a classified search and audits it: one record per person found (the query itself is
+/// personal data and is not kept), or one without subject when nobody was found.
+pub(crate) async fn run_search(
+    state: &AppState,
+    caller: &Principal,
+    query: SearchQuery,
+    route: &str,
+) -> Result<Vec<StoredPerson>, ApiError> {
+    let results = match query {
+        SearchQuery::Qr(card) => {
+            let id = card.personal_id.clone();
+            read(state, move |s| s.get_person(&id))
+                .await?
+                .into_iter()
+                .collect()
+        }
+        SearchQuery::PersonalId(id) => read(state, move |s| s.get_person(&id))
+            .await?
+            .into_iter()
+            .collect(),
+        SearchQuery::Cmnd(cmnd) => read(state, move |s| s.find_by_cmnd(&cmnd)).await?,
+        SearchQuery::Name(query) => read(state, move |s| s.search_by_name(&query)).await?,
     };
     let records: Vec<AuditRecord> = if results.is_empty() {
-        // The search itself is recorded, without the query (which is personal data).
         vec![audit_record(caller, "person.search", route, None)]
     } else {
         results
@@ -340,6 +370,31 @@ async fn search(
             .collect()
     };
     audited(state, records).await?;
+    Ok(results)
+}
+
+async fn search(
+    state: &AppState,
+    caller: &Principal,
+    params: SearchParams,
+    route: &str,
+) -> Result<Json<SearchAnswer>, ApiError> {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let query = classify_query(&params.q, params.birth_year, limit).map_err(|p| {
+        let field = if matches!(p, QueryProblem::BadBirthYear(_)) {
+            "birth_year"
+        } else {
+            "q"
+        };
+        ApiError::invalid(field, p.english())
+    })?;
+    let kind = match &query {
+        SearchQuery::Qr(_) => "qr",
+        SearchQuery::PersonalId(_) => "personal_id",
+        SearchQuery::Cmnd(_) => "cmnd",
+        SearchQuery::Name(_) => "name",
+    };
+    let results = run_search(state, caller, query, route).await?;
     Ok(Json(SearchAnswer {
         query_kind: kind,
         count: results.len(),
@@ -359,7 +414,7 @@ fn require(caller: &Principal, allowed: bool, what: &str) -> Result<(), ApiError
 }
 
 /// Checks what a record must satisfy before it is written, naming the field.
-fn validate_person(p: &Person) -> Result<Person, ApiError> {
+pub(crate) fn validate_person(p: &Person) -> Result<Person, ApiError> {
     let mut p = p.clone();
     p.full_name = name::normalize(&p.full_name);
     if let Some(other) = &p.other_name {
@@ -684,11 +739,31 @@ async fn card_qr(
     }))
 }
 
+/// An RFC 3339 time from a query, in the stored form (so that text order is time order).
+fn stored_time(field: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let t =
+        time::OffsetDateTime::parse(value.trim(), &time::format_description::well_known::Rfc3339)
+            .map_err(|e| {
+            ApiError::invalid(
+                field,
+                format!("expected an RFC 3339 time such as 2026-11-28T08:00:00+07:00: {e}"),
+            )
+        })?;
+    Ok(Some(xaso_store::format_utc(t)))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct AuditParams {
     subject: Option<String>,
     actor: Option<String>,
     action: Option<String>,
+    /// RFC 3339; inclusive.
+    since: Option<String>,
+    /// RFC 3339; exclusive.
+    until: Option<String>,
     limit: Option<usize>,
 }
 
@@ -704,6 +779,8 @@ async fn list_audit(
         subject: params.subject.filter(|s| !s.is_empty()),
         actor: params.actor.filter(|s| !s.is_empty()),
         action: params.action.filter(|s| !s.is_empty()),
+        since: stored_time("since", params.since)?,
+        until: stored_time("until", params.until)?,
         limit: params.limit.unwrap_or(100).clamp(1, 1000),
     };
     let records = read(&state, move |s| s.list_audit(&filter)).await?;

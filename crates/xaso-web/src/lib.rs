@@ -1,4 +1,4 @@
-//! HTTP for Xã số: the JSON API under `/api/v1` (and, later, the officer and citizen pages).
+//! HTTP for Xã số: the officer pages ([`pages`]) and the JSON API under `/api/v1` ([`api`]).
 //!
 //! Invariants:
 //! - This is the only crate that knows HTTP. Errors of the layers below are mapped to HTTP in
@@ -11,6 +11,9 @@
 pub mod api;
 pub mod audit;
 pub mod error;
+pub mod handle;
+pub mod i18n;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use axum::Router;
 use xaso_store::Store;
 
 pub use audit::AuditSink;
+pub use pages::WebConfig;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -27,22 +31,31 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub audit: AuditSink,
     pub tokens: api::TokenCache,
+    pub web: Arc<pages::WebState>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState {
+    /// The state with the default page settings.
+    pub fn new(store: Arc<dyn Store>) -> Result<AppState, String> {
+        AppState::with_config(store, WebConfig::default())
+    }
+
+    /// Reads (or, on first run, creates) the server's page key from the store.
+    pub fn with_config(store: Arc<dyn Store>, config: WebConfig) -> Result<AppState, String> {
+        let web = pages::WebState::load(store.as_ref(), config)?;
+        Ok(AppState {
             audit: AuditSink::start(store.clone()),
             tokens: api::TokenCache::default(),
+            web: Arc::new(web),
             store,
-        }
+        })
     }
 }
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(api::home))
+        .merge(pages::routes())
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(api::openapi))
         .nest("/api/v1", api::routes())

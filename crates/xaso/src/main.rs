@@ -53,6 +53,13 @@ enum Command {
         /// On first run, fill an empty register with the demo commune and create an admin token.
         #[arg(long)]
         demo: bool,
+        /// Serve the pages over plain HTTP to other machines (an office network without TLS):
+        /// session cookies lose their Secure flag. Not needed on this machine (localhost).
+        #[arg(long, env = "XASO_PLAIN_HTTP")]
+        plain_http: bool,
+        /// End officers' sessions unused for this long: 30m, 90s, 2h.
+        #[arg(long, default_value = "30m", value_parser = parse_duration)]
+        session_idle: time::Duration,
     },
     /// Build a deterministic synthetic commune (and sector lists with typing errors).
     Demo {
@@ -147,6 +154,66 @@ enum AdminWhat {
         #[command(subcommand)]
         what: TokenWhat,
     },
+    /// Officers' accounts for the web pages.
+    Officer {
+        #[command(subcommand)]
+        what: OfficerWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerWhat {
+    /// Create an officer; prints the one-time password alone on standard output (shown only
+    /// once; it must be changed at the first login).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// 3–32 characters a–z, 0–9, '.', '_' or '-'.
+        #[arg(long)]
+        login: String,
+        /// The officer's full name.
+        #[arg(long)]
+        name: String,
+        /// admin, police, desk, justice, labour, land, leader or read-only.
+        #[arg(long)]
+        role: String,
+    },
+    /// List officers (never their secrets).
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Give an officer a new one-time password (printed alone on standard output), re-enable
+    /// the account, unlock it and end its sessions; the second factor is removed.
+    ResetPassword {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[arg(long)]
+        login: String,
+    },
+}
+
+/// "30m", "90s", "2h", "1d" (a bare number is minutes).
+fn parse_duration(text: &str) -> Result<time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "m"),
+    };
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and a unit, e.g. 30m, 90s, 2h"))?;
+    let d = match unit {
+        "s" => time::Duration::seconds(n),
+        "m" => time::Duration::minutes(n),
+        "h" => time::Duration::hours(n),
+        "d" => time::Duration::days(n),
+        other => return Err(format!("{other:?}: the unit is s, m, h or d")),
+    };
+    if d < time::Duration::seconds(1) {
+        return Err("the duration must be at least 1s".into());
+    }
+    Ok(d)
 }
 
 #[derive(Subcommand)]
@@ -203,7 +270,9 @@ fn run(cli: Cli) -> Result<(), String> {
             store,
             listen,
             demo,
-        } => serve(&store, &listen, demo),
+            plain_http,
+            session_idle,
+        } => serve(&store, &listen, demo, plain_http, session_idle),
         Command::Demo {
             store,
             residents,
@@ -248,6 +317,9 @@ fn run(cli: Cli) -> Result<(), String> {
             print!("{text}");
             Ok(())
         }
+        Command::Admin {
+            what: AdminWhat::Officer { what },
+        } => officer_command(what),
         Command::Admin {
             what: AdminWhat::Token { what },
         } => match what {
@@ -354,6 +426,12 @@ fn build_demo(db: &dyn Store, residents: usize, seed: u64, lists: &Path) -> Resu
     std::fs::create_dir_all(lists).map_err(|e| format!("{}: {e}", lists.display()))?;
     let written = xaso_demo::write_sector_lists(&commune, lists, seed)
         .map_err(|e| format!("cannot write the sector lists to {}: {e}", lists.display()))?;
+    let samples = xaso_demo::write_card_qr_samples(lists, &commune, 10).map_err(|e| {
+        format!(
+            "cannot write the card QR samples to {}: {e}",
+            lists.display()
+        )
+    })?;
     db.set_meta("commune_code", &commune.commune_code)
         .and_then(|_| db.set_meta("commune_name", &commune.commune_name))
         .and_then(|_| db.set_meta("demo_seed", &seed.to_string()))
@@ -380,6 +458,7 @@ fn build_demo(db: &dyn Store, residents: usize, seed: u64, lists: &Path) -> Resu
             list.path.display()
         );
     }
+    eprintln!("  card QR samples (desk)         {}", samples.display());
     Ok(())
 }
 
@@ -452,7 +531,117 @@ fn export_registry(db: &dyn Store, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
+fn officer_command(what: OfficerWhat) -> Result<(), String> {
+    match what {
+        OfficerWhat::Create {
+            store,
+            login,
+            name,
+            role,
+        } => {
+            let db = store.open()?;
+            let role = parse_role(&role)?;
+            let (record, one_time) = xaso_web::pages::officers::new_officer(&login, &name, role)?;
+            db.insert_officer(&record)
+                .map_err(|e| format!("--login: {e}"))?;
+            audit_cli(
+                db.as_ref(),
+                "officer.create",
+                "admin officer create",
+                Some(format!("officer {:?} with role {role}", record.login)),
+            )?;
+            println!("{one_time}");
+            Ok(())
+        }
+        OfficerWhat::List { store } => {
+            let db = store.open()?;
+            for o in db.list_officers().map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}{}{}",
+                    o.login,
+                    o.role,
+                    o.display_name,
+                    if o.disabled { "\tdisabled" } else { "" },
+                    if o.totp_secret.is_some() {
+                        "\ttotp"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Ok(())
+        }
+        OfficerWhat::ResetPassword { store, login } => {
+            let db = store.open()?;
+            let login = login.trim().to_lowercase();
+            let one_time = reset_officer(db.as_ref(), &login)?;
+            println!("{one_time}");
+            Ok(())
+        }
+    }
+}
+
+fn parse_role(role: &str) -> Result<Role, String> {
+    Role::parse(role).ok_or_else(|| {
+        format!(
+            "--role: {role:?} is not a role; use one of {}",
+            Role::ALL.map(|r| r.as_str()).join(", ")
+        )
+    })
+}
+
+/// A new one-time password for an officer, who is re-enabled, unlocked and logged out.
+fn reset_officer(db: &dyn Store, login: &str) -> Result<String, String> {
+    let mut record = db
+        .get_officer(login)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("--login: no officer {login:?}"))?;
+    let one_time =
+        xaso_identity::password::generate_one_time_password().map_err(|e| e.to_string())?;
+    record.password_hash =
+        xaso_identity::password::hash_password(&one_time).map_err(|e| e.to_string())?;
+    record.must_change_password = true;
+    record.disabled = false;
+    record.totp_secret = None;
+    record.totp_last_step = None;
+    record.login_attempts = "{}".into();
+    record.updated_at = xaso_store::now_rfc3339();
+    db.update_officer(&record).map_err(|e| e.to_string())?;
+    db.delete_sessions_of(login).map_err(|e| e.to_string())?;
+    audit_cli(
+        db,
+        "officer.reset",
+        "admin officer reset-password",
+        Some(format!("officer {login:?}")),
+    )?;
+    Ok(one_time)
+}
+
+/// On first run (no officer yet) creates the administrator `admin` and returns the one-time
+/// password to print.
+fn first_admin(db: &dyn Store) -> Result<Option<String>, String> {
+    if db.count_officers().map_err(|e| e.to_string())? > 0 {
+        return Ok(None);
+    }
+    let (record, one_time) =
+        xaso_web::pages::officers::new_officer("admin", "Quản trị viên", Role::Admin)?;
+    db.insert_officer(&record).map_err(|e| e.to_string())?;
+    audit_cli(
+        db,
+        "officer.create",
+        "serve (first run)",
+        Some("officer \"admin\" with role admin".into()),
+    )?;
+    Ok(Some(one_time))
+}
+
+fn serve(
+    store: &StoreArgs,
+    listen: &str,
+    demo: bool,
+    plain_http: bool,
+    session_idle: time::Duration,
+) -> Result<(), String> {
     let db: Arc<dyn Store> = Arc::from(store.open()?);
     let mut admin_login = None;
     if demo {
@@ -466,10 +655,20 @@ fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
         }
         admin_login = Some(demo_admin_token(db.as_ref(), &store.data)?);
     }
+    let first_password = first_admin(db.as_ref())?;
+    let mut config = xaso_web::WebConfig {
+        secure_cookies: !plain_http,
+        ..xaso_web::WebConfig::default()
+    };
+    config.session.idle_timeout = session_idle;
+    if demo {
+        config.demo_cards = demo_cards(&store.data);
+    }
     // Store calls are blocking (the PostgreSQL client runs its own runtime), so none may run
     // inside the async block below; handlers use the blocking pool.
     let persons = db.count_persons().map_err(|e| e.to_string())?;
     let backend = db.backend();
+    let state = xaso_web::AppState::with_config(db, config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -482,16 +681,36 @@ fn serve(store: &StoreArgs, listen: &str, demo: bool) -> Result<(), String> {
         println!("Xã số đang chạy tại / is running at http://{addr}/");
         println!("  cơ sở dữ liệu / database: {backend} ({persons} persons)");
         println!("  API: http://{addr}/api/openapi.json");
+        match &first_password {
+            Some(password) => println!(
+                "  đăng nhập / log in: admin, mật khẩu dùng một lần / one-time password: {password}"
+            ),
+            None => println!(
+                "  đăng nhập / log in: http://{addr}/login (quên mật khẩu / forgot: xaso admin officer reset-password --login admin)"
+            ),
+        }
         if let Some(token) = &admin_login {
-            println!("  đăng nhập quản trị / admin login (API bearer token): {token}");
+            println!("  API bearer token (admin): {token}");
             println!("  thử / try: curl -H 'Authorization: Bearer {token}' 'http://{addr}/api/v1/persons?q=nguyen+van+an'");
         }
         let _ = std::io::stdout().flush();
-        let state = xaso_web::AppState::new(db);
         xaso_web::serve(listener, state)
             .await
             .map_err(|e| format!("the server stopped: {e}"))
     })
+}
+
+/// Sample card payloads the demo wrote, for the desk page.
+fn demo_cards(data: &Path) -> Vec<String> {
+    std::fs::read_to_string(data.join("lists").join(xaso_demo::CARD_QR_SAMPLES_FILE))
+        .map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The demo's admin token is kept in a file beside the demo data so every `serve --demo` can

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod pages;
+mod webdriver;
+
 const XASO: &str = env!("CARGO_BIN_EXE_xaso");
 
 struct TempDir(PathBuf);
@@ -58,12 +61,19 @@ fn data_arg(dir: &Path) -> String {
 struct Server {
     child: Child,
     addr: String,
+    /// What the server printed after its first line.
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
     fn start(data: &str) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    fn start_with(data: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(XASO)
             .args(["serve", "--data", data, "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env("XASO_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -79,8 +89,39 @@ impl Server {
             .trim_end_matches('/')
             .to_string();
         // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, addr }
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = printed.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            child,
+            addr,
+            printed,
+        }
+    }
+
+    /// Waits (up to 10 s) for a printed line containing `text` and returns it.
+    fn printed_until(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(line) = self
+                .printed
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(text))
+            {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server never printed {text:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn request(
@@ -919,7 +960,11 @@ fn pg_import_serve_and_look_up() {
         .trim_end_matches('/')
         .to_string();
     std::thread::spawn(move || for _ in lines {});
-    let server = Server { child, addr };
+    let server = Server {
+        child,
+        addr,
+        printed: Default::default(),
+    };
 
     let (s, p) = server.get_json("/api/v1/persons/038177000002", token);
     assert_eq!(s, 200);
@@ -1159,4 +1204,29 @@ fn the_calendar_from_the_command_line() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--received"));
     let bad = xaso(&["calendar", "holidays", "--year", "99999"]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--year"));
+}
+
+/// The home page in a real browser: headless Chromium through chromedriver (`tests/webdriver`).
+#[test]
+#[ignore = "needs chromedriver; .ci/run runs it"]
+fn browser_smoke() {
+    let Some(browser) = webdriver::Browser::start_or_skip() else {
+        return;
+    };
+    let dir = TempDir::new("browser");
+    let server = Server::start(&data_arg(dir.path()));
+    browser.goto(&format!("http://{}/", server.addr));
+    let html = browser.find("html");
+    let lang = html.attr("lang").unwrap_or_default();
+    assert!(!lang.is_empty(), "<html lang> is set");
+    assert!(!browser.title().trim().is_empty(), "the page has a title");
+    assert!(
+        !browser.find("body").text().trim().is_empty(),
+        "something visible on {}",
+        browser.current_url()
+    );
+    let shot = webdriver::screenshot_dir().join("smoke.png");
+    let png = browser.screenshot_png(&shot);
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    eprintln!("screenshot: {}", shot.display());
 }

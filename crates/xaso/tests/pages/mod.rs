@@ -1,0 +1,557 @@
+//! The officer pages over HTTP, as a browser without script would use them: cookies, forms,
+//! redirects. (The same flows in a real browser are in `browser_*` tests.)
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use super::*;
+
+/// One HTTP answer.
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The value of `<input ... name="NAME" value="...">` (first one).
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let at = self.body.find(&format!("name=\"{name}\""))?;
+        let tag_start = self.body[..at].rfind('<')?;
+        let tag_end = at + self.body[at..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let v = tag.split("value=\"").nth(1)?;
+        Some(unescape(&v[..v.find('"')?]))
+    }
+
+    /// Every href starting with `prefix`, in page order.
+    pub fn links(&self, prefix: &str) -> Vec<String> {
+        self.body
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .filter(|h| h.starts_with(prefix))
+            .map(unescape)
+            .collect()
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+pub fn form_encode(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A browser without script: a cookie jar over raw HTTP/1.1.
+pub struct Client {
+    addr: String,
+    pub cookies: HashMap<String, String>,
+}
+
+impl Client {
+    pub fn new(server: &Server) -> Client {
+        Client {
+            addr: server.addr.clone(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    pub fn send(&mut self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !self.cookies.is_empty() {
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req.push_str(&format!("Cookie: {}\r\n", jar.join("; ")));
+        }
+        if let Some(b) = body {
+            req.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = body {
+            req.push_str(b);
+        }
+        stream.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.split("\r\n");
+        let status: u16 = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let chunked = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+        });
+        let body = if chunked {
+            dechunk(rest)
+        } else {
+            rest.to_string()
+        };
+        let answer = Answer {
+            status,
+            headers,
+            body,
+        };
+        for c in answer.set_cookies() {
+            let pair = c.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        answer
+    }
+
+    pub fn get(&mut self, path: &str) -> Answer {
+        self.send("GET", path, None)
+    }
+
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        self.send("POST", path, Some(&form_encode(fields)))
+    }
+
+    /// The CSRF token of the page at `path` (every page with a form carries one).
+    pub fn csrf(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "GET {path}: {}", page.body);
+        page.input_value("csrf").expect("a CSRF field")
+    }
+
+    /// Logs in; returns the answer to the login POST.
+    pub fn login(&mut self, login: &str, password: &str) -> Answer {
+        let csrf = self.csrf("/login");
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("login", login), ("password", password)],
+        )
+    }
+
+    /// Logs in with a one-time password and sets `new_password`.
+    pub fn first_login(&mut self, login: &str, one_time: &str, new_password: &str) {
+        let a = self.login(login, one_time);
+        assert_eq!(a.status, 303, "{}", a.body);
+        assert_eq!(a.location(), "/account");
+        let csrf = self.csrf("/account");
+        let a = self.post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", one_time),
+                ("new", new_password),
+                ("repeat", new_password),
+            ],
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert!(a.body.contains("Đã đổi mật khẩu"), "{}", a.body);
+    }
+
+    /// Searches with the box; returns the answer (a page, or a redirect to a person).
+    pub fn search(&mut self, q: &str) -> Answer {
+        let csrf = self.csrf("/search");
+        self.post("/search", &[("csrf", &csrf), ("q", q)])
+    }
+}
+
+pub fn officer(data: &str, login: &str, role: &str) -> String {
+    let out = ok(&xaso(&[
+        "admin",
+        "officer",
+        "create",
+        "--data",
+        data,
+        "--login",
+        login,
+        "--name",
+        &format!("Cán bộ {login}"),
+        "--role",
+        role,
+    ]));
+    let p = out.trim().to_string();
+    assert!(
+        p.len() >= 12 && !p.contains('\n'),
+        "password printed alone: {out:?}"
+    );
+    p
+}
+
+const PASSWORD: &str = "rau muống xào tỏi ngon";
+
+#[test]
+fn officers_log_in_search_edit_and_are_audited() {
+    let dir = TempDir::new("pages");
+    let data = data_arg(dir.path());
+    let file = small_register(dir.path());
+    ok(&xaso(&["import", "registry", "--data", &data, &file]));
+    let police_otp = officer(&data, "cong.an", "police");
+    let labour_otp = officer(&data, "lao.dong", "labour");
+    let reader_otp = officer(&data, "chi.xem", "read-only");
+    let server = Server::start(&data);
+    let mut police = Client::new(&server);
+
+    // Not logged in: every page sends to the login page.
+    let a = police.get("/search");
+    assert_eq!(a.status, 303);
+    assert!(a.location().starts_with("/login"));
+
+    // The login form is protected too: no token, no login (and no hint about the password).
+    let a = police.post("/login", &[("login", "cong.an"), ("password", &police_otp)]);
+    assert_eq!(a.status, 403, "{}", a.body);
+    assert!(!police.cookies.contains_key("xaso_session"));
+
+    // First login with the one-time password: only the password change is reachable.
+    let a = police.login("cong.an", &police_otp);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let session_cookie = a
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("xaso_session="))
+        .unwrap()
+        .to_string();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(session_cookie.contains(flag), "{flag} in {session_cookie}");
+    }
+    assert_eq!(police.get("/search").location(), "/account");
+    let csrf = police.csrf("/account");
+    let a = police.post(
+        "/account/password",
+        &[
+            ("csrf", &csrf),
+            ("current", &police_otp),
+            ("new", "short"),
+            ("repeat", "short"),
+        ],
+    );
+    assert!(
+        a.body.contains("12"),
+        "the policy says the minimum: {}",
+        a.body
+    );
+    police.first_login_continue(&police_otp);
+
+    // Search by name without tones, with a birth year.
+    let a = police.search("nguyen van hung 1975");
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("Nguyễn Văn Hùng"), "{}", a.body);
+    let person = a.links("/p/")[0].clone();
+    assert!(
+        !person.contains("038075000001"),
+        "no personal ID in URLs: {person}"
+    );
+    // A 12-digit ID goes straight to the person.
+    let a = police.search("038075000001");
+    assert_eq!(a.status, 303);
+    assert_eq!(a.location(), person);
+    // Bad input is named, in Vietnamese.
+    let a = police.search("12345");
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("12 chữ số"), "{}", a.body);
+
+    // CSRF: a search or an edit without the session's token is refused.
+    let a = police.post("/search", &[("q", "nguyen")]);
+    assert_eq!(a.status, 403);
+    let a = police.post("/search", &[("csrf", "forged"), ("q", "nguyen")]);
+    assert_eq!(a.status, 403);
+    assert!(a.body.contains("CSRF"));
+
+    // The person page, then an edit with a field error, then a good edit.
+    let page = police.get(&person);
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("038075000001") && page.body.contains("HK-1"));
+    let edit = police.get(&format!("{person}/edit"));
+    assert_eq!(edit.status, 200);
+    let csrf = edit.input_value("csrf").unwrap();
+    let version = edit.input_value("version").unwrap();
+    let mut fields: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.clone()),
+        ("version".into(), version.clone()),
+        ("full_name".into(), "Nguyễn Văn Hùng".into()),
+        ("date_of_birth".into(), "31/02/1975".into()),
+        ("sex".into(), "male".into()),
+        ("ethnicity".into(), "01".into()),
+        ("household_id".into(), "HK-1".into()),
+        ("relation_to_head".into(), "Chủ hộ".into()),
+        ("permanent_address.detail".into(), "Thôn 3".into()),
+        ("permanent_address.commune_code".into(), "16309".into()),
+        ("other_name".into(), "Hùng Râu".into()),
+    ];
+    let post = |c: &mut Client, f: &Vec<(String, String)>| {
+        let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        c.post(&format!("{person}/edit"), &refs)
+    };
+    let a = post(&mut police, &fields);
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert!(
+        a.body.contains("date_of_birth-error"),
+        "the error sits by the field"
+    );
+    assert!(a.body.contains("reason"), "a reason is required");
+    fields[3].1 = "12/05/1975".into();
+    fields.push(("reason".into(), "Bổ sung tên gọi khác theo tờ khai".into()));
+    let a = post(&mut police, &fields);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = police.get(&person);
+    assert!(page.body.contains("Hùng Râu"));
+    assert!(
+        page.body.contains("Bổ sung tên gọi khác"),
+        "the change and its reason are in the history"
+    );
+    // An edit from a stale version is refused, not lost silently.
+    let a = post(&mut police, &fields);
+    assert_eq!(a.status, 409, "{}", a.body);
+
+    // The police may read the audit log: the view, the search and the edit are there.
+    let log = police.get("/audit?actor=cong.an");
+    assert_eq!(log.status, 200);
+    for action in ["person.read", "person.search", "person.update", "login"] {
+        assert!(log.body.contains(action), "{action} in the audit log");
+    }
+    assert!(page.body.contains("Ai đã xem hồ sơ này"));
+
+    // A labour officer: no audit log, must state a purpose, cannot edit.
+    let mut labour = Client::new(&server);
+    labour.first_login("lao.dong", &labour_otp, PASSWORD);
+    assert_eq!(labour.get("/audit").status, 403);
+    let gate = labour.get(&person);
+    assert_eq!(gate.status, 200);
+    assert!(
+        !gate.body.contains("038075000001"),
+        "nothing shown before the purpose"
+    );
+    let csrf = gate.input_value("csrf").unwrap();
+    let a = labour.post(
+        &format!("{person}/reason"),
+        &[("csrf", &csrf), ("reason", "")],
+    );
+    assert_eq!(a.status, 422);
+    let a = labour.post(
+        &format!("{person}/reason"),
+        &[("csrf", &csrf), ("reason", "Xét trợ cấp xã hội tháng 12")],
+    );
+    assert_eq!(a.status, 303);
+    let shown = labour.get(&person);
+    assert!(shown.body.contains("038075000001"));
+    assert!(
+        !shown.body.contains("Ai đã xem"),
+        "who-looked is for audit readers only"
+    );
+    assert_eq!(labour.get(&format!("{person}/edit")).status, 403);
+    let a = post(&mut labour, &fields);
+    assert_eq!(
+        a.status, 403,
+        "CSRF of another session, and no edit right anyway"
+    );
+    let log = police.get(&person);
+    assert!(
+        log.body.contains("Xét trợ cấp xã hội tháng 12"),
+        "the purpose is in the audit trail"
+    );
+
+    // A read-only officer cannot edit, even with a valid token.
+    let mut reader = Client::new(&server);
+    reader.first_login("chi.xem", &reader_otp, PASSWORD);
+    let csrf = reader.csrf("/search");
+    let mut mine = fields.clone();
+    mine[0].1 = csrf;
+    let a = post(&mut reader, &mine);
+    assert_eq!(a.status, 403);
+    assert!(a.body.contains("không được sửa"));
+
+    // Logging out ends the session on the server, not just in the browser.
+    let stolen = police.cookies.get("xaso_session").unwrap().clone();
+    let csrf = police.csrf("/search");
+    let a = police.post("/logout", &[("csrf", &csrf)]);
+    assert_eq!(a.status, 303);
+    police.cookies.insert("xaso_session".into(), stolen);
+    assert!(police.get("/search").location().starts_with("/login"));
+}
+
+impl Client {
+    /// Finishes a first login whose password change was refused once.
+    fn first_login_continue(&mut self, one_time: &str) {
+        let csrf = self.csrf("/account");
+        let a = self.post(
+            "/account/password",
+            &[
+                ("csrf", &csrf),
+                ("current", one_time),
+                ("new", PASSWORD),
+                ("repeat", PASSWORD),
+            ],
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert!(a.body.contains("Đã đổi mật khẩu"));
+        assert_eq!(self.get("/search").status, 200);
+    }
+}
+
+#[test]
+fn wrong_passwords_lock_the_account_and_idle_sessions_expire() {
+    let dir = TempDir::new("lockout");
+    let data = data_arg(dir.path());
+    let otp = officer(&data, "mot.cua", "desk");
+    let server = Server::start_with(&data, &["--session-idle", "2s"]);
+    let mut desk = Client::new(&server);
+    desk.first_login("mot.cua", &otp, PASSWORD);
+    assert_eq!(desk.get("/desk").status, 200);
+    // Idle past the timeout: the session is over.
+    std::thread::sleep(Duration::from_millis(2500));
+    let a = desk.get("/desk");
+    assert_eq!(a.status, 303);
+    assert_eq!(a.location(), "/login?m=expired");
+    assert!(desk.get("/login?m=expired").body.contains("hết hạn"));
+
+    // Five wrong passwords lock the account; then even the right one is refused.
+    let mut attacker = Client::new(&server);
+    for i in 1..=5 {
+        let a = attacker.login("mot.cua", "wrong password here");
+        let expected = if i < 5 { 401 } else { 423 };
+        assert_eq!(a.status, expected, "try {i}: {}", a.body);
+    }
+    let a = desk.login("mot.cua", PASSWORD);
+    assert_eq!(a.status, 423, "{}", a.body);
+    assert!(a.body.contains("tạm khoá"));
+    // The administrator's reset unlocks with a new one-time password.
+    let out = ok(&xaso(&[
+        "admin",
+        "officer",
+        "reset-password",
+        "--data",
+        &data,
+        "--login",
+        "mot.cua",
+    ]));
+    let a = desk.login("mot.cua", out.trim());
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert_eq!(a.location(), "/account");
+}
+
+#[test]
+fn the_first_run_prints_a_one_time_admin_password_that_manages_officers() {
+    let dir = TempDir::new("firstrun");
+    let data = data_arg(dir.path());
+    let server = Server::start(&data);
+    let printed = server.printed_until("one-time password");
+    let otp = printed
+        .rsplit("one-time password: ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut admin = Client::new(&server);
+    admin.first_login("admin", &otp, PASSWORD);
+    let page = admin.get("/admin/officers");
+    assert_eq!(page.status, 200);
+    let csrf = page.input_value("csrf").unwrap();
+    let a = admin.post(
+        "/admin/officers",
+        &[
+            ("csrf", &csrf),
+            ("login", "dia.chinh"),
+            ("display_name", "Lê Văn Đất"),
+            ("role", "land"),
+        ],
+    );
+    assert_eq!(a.status, 201, "{}", a.body);
+    let new_otp = a
+        .body
+        .split("hãy trao tận tay): ")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let a = admin.post(
+        "/admin/officers",
+        &[
+            ("csrf", &csrf),
+            ("login", "dia.chinh"),
+            ("display_name", "X"),
+            ("role", "land"),
+        ],
+    );
+    assert_eq!(a.status, 409);
+    // The new officer can log in, but not manage officers.
+    let mut land = Client::new(&server);
+    land.first_login("dia.chinh", &new_otp, PASSWORD);
+    assert_eq!(land.get("/admin/officers").status, 403);
+    // Disabled: the running session ends and no new login works.
+    let a = admin.post("/admin/officers/dia.chinh/disable", &[("csrf", &csrf)]);
+    assert_eq!(a.status, 200);
+    assert!(land.get("/search").location().starts_with("/login"));
+    let a = land.login("dia.chinh", PASSWORD);
+    assert_eq!(a.status, 403);
+    // English on request.
+    let a = admin.get("/lang/en?back=/admin/officers");
+    assert_eq!(a.location(), "/admin/officers");
+    assert!(admin.get("/admin/officers").body.contains("Add an officer"));
+    // No open redirect through the language switch.
+    assert_eq!(admin.get("/lang/vi?back=//evil.example").location(), "/");
+}
