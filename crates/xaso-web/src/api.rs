@@ -663,51 +663,12 @@ pub struct Difference {
 pub struct CardAnswer {
     card: CardQr,
     person: Option<StoredPerson>,
+    /// The fields whose verdict is "differs" (the desk's red rows).
     differences: Vec<Difference>,
-}
-
-fn differences(card: &CardQr, person: &Person) -> Vec<Difference> {
-    let mut out = Vec::new();
-    if name::key(&card.full_name) != name::key(&person.full_name) {
-        out.push(Difference {
-            field: "full_name",
-            card: card.full_name.clone(),
-            register: person.full_name.clone(),
-        });
-    }
-    if Some(card.date_of_birth) != person.date_of_birth {
-        out.push(Difference {
-            field: "date_of_birth",
-            card: card.date_of_birth.to_iso(),
-            register: person.date_of_birth.map(|d| d.to_iso()).unwrap_or_default(),
-        });
-    }
-    if Some(card.sex) != person.sex {
-        out.push(Difference {
-            field: "sex",
-            card: card.sex.as_str().into(),
-            register: person
-                .sex
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-        });
-    }
-    if card.old_cmnd.is_some() && card.old_cmnd != person.old_cmnd {
-        out.push(Difference {
-            field: "old_cmnd",
-            card: card
-                .old_cmnd
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-            register: person
-                .old_cmnd
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-        });
-    }
-    out
+    /// Every field of the card beside the record, with its verdict; absent when the person is
+    /// not in the register.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comparison: Option<xaso_card::compare::CardComparison>,
 }
 
 async fn card_qr(
@@ -728,14 +689,24 @@ async fn card_qr(
         )],
     )
     .await?;
-    let differences = person
+    let comparison = person
         .as_ref()
-        .map(|p| differences(&card, &p.person))
-        .unwrap_or_default();
+        .map(|p| xaso_card::compare::compare(&card, &p.person));
+    let differences = comparison
+        .iter()
+        .flat_map(|c| &c.rows)
+        .filter(|r| r.verdict == xaso_card::compare::Verdict::Differs)
+        .map(|r| Difference {
+            field: r.field,
+            card: r.card.clone().unwrap_or_default(),
+            register: r.register.clone().unwrap_or_default(),
+        })
+        .collect();
     Ok(Json(CardAnswer {
         card,
         person,
         differences,
+        comparison,
     }))
 }
 

@@ -399,6 +399,17 @@ fn import_then_query_the_api_with_audit_and_roles() {
         0,
         "Thúy = Thuý: {b}"
     );
+    let address = card["comparison"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["field"] == "permanent_address")
+        .unwrap();
+    assert_eq!(
+        address["verdict"], "equivalent",
+        "the old Tế Lợi is now 16309: {b}"
+    );
+    assert_eq!(address["current_units"][0]["code"], "16309");
     let payload = "038305000003||Nguyễn Thị Thu|02092005|Nữ|Thôn 3|15082021";
     let (_, b) = server.request(
         "POST",
@@ -413,7 +424,11 @@ fn import_then_query_the_api_with_audit_and_roles() {
         .iter()
         .map(|d| d["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, vec!["full_name", "date_of_birth"]);
+    // "Thôn 3" alone names no commune, so the address cannot be matched either.
+    assert_eq!(
+        fields,
+        vec!["full_name", "date_of_birth", "permanent_address"]
+    );
     let (s, b) = server.request(
         "POST",
         "/api/v1/card/qr",

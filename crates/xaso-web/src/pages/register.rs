@@ -43,7 +43,8 @@ fn search_view(
             (officer.csrf_field())
             label for="q" { (m.search_label) }
             div.row {
-                input #q type="search" name="q" value=(q) autocomplete="off" autofocus placeholder=(m.search_placeholder);
+                // Selected on focus, so that a scanned card replaces the last query instead of joining it.
+                input #q type="search" name="q" value=(q) autocomplete="off" autofocus onfocus="this.select()" placeholder=(m.search_placeholder);
                 button.primary type="submit" { (m.search_submit) }
             }
         }

@@ -555,3 +555,223 @@ fn the_first_run_prints_a_one_time_admin_password_that_manages_officers() {
     // No open redirect through the language switch.
     assert_eq!(admin.get("/lang/vi?back=//evil.example").location(), "/");
 }
+
+/// The README's first command as a new user meets it, in headless Chromium: log in with the
+/// printed one-time password, choose a password, find a demo resident by name without tones,
+/// scan a card into the search box, open and edit the record, see the change in the history and
+/// the audit log, in Vietnamese and in English; then a wrong password locks the account.
+#[test]
+#[ignore = "needs chromedriver; .ci/run runs it"]
+fn browser_officer_flow() {
+    use super::webdriver::{keys, screenshot_dir, Browser};
+    let dir = TempDir::new("browser-flow");
+    let data = data_arg(dir.path());
+    let server = Server::start_with(&data, &["--demo"]);
+    let otp = server
+        .printed_until("one-time password: ")
+        .rsplit("one-time password: ")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let samples =
+        std::fs::read_to_string(dir.path().join("data/lists/card-qr-samples.txt")).unwrap();
+    let payload = samples
+        .lines()
+        .find(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .unwrap()
+        .to_string();
+    let fields: Vec<&str> = payload.split('|').collect();
+    let (id, full_name) = (fields[0], fields[2]);
+    let shots = screenshot_dir();
+    let shot = |b: &Browser, name: &str| {
+        b.screenshot_png(shots.join(format!("{name}.png")));
+    };
+    let url = |path: &str| format!("http://{}{path}", server.addr);
+    let wait = Duration::from_secs(10);
+
+    let browser = Browser::start();
+    browser.goto(&url("/"));
+    assert!(browser.current_url().contains("/login"));
+    assert_eq!(browser.find("html").attr("lang").as_deref(), Some("vi"));
+    shot(&browser, "01-login");
+    browser.find("#login").send_keys("admin");
+    browser
+        .find("#password")
+        .send_keys(&format!("{otp}{}", keys::ENTER));
+    assert!(browser.wait_until(wait, || browser.current_url().ends_with("/account")));
+    let session = browser.cookie("xaso_session").expect("a session cookie");
+    assert!(session.http_only && session.secure, "{session:?}");
+    assert_eq!(session.same_site.as_deref(), Some("Strict"));
+    browser.find("#current").send_keys(&otp);
+    browser.find("#new").send_keys(PASSWORD);
+    browser
+        .find("#repeat")
+        .send_keys(&format!("{PASSWORD}{}", keys::ENTER));
+    assert!(browser.wait_until(wait, || browser.page_source().contains("Đã đổi mật khẩu")));
+
+    // A resident by name without tones.
+    browser.goto(&url("/search"));
+    let plain = xaso_domain::name::stripped_key(full_name);
+    browser
+        .find("#q")
+        .send_keys(&format!("{plain}{}", keys::ENTER));
+    let results = browser.find("table.results");
+    assert!(results.text().contains(full_name), "{}", results.text());
+    assert!(results.text().contains(id));
+    shot(&browser, "02-search");
+
+    // The desk: the USB scanner types the payload into the search box and presses Enter.
+    browser
+        .find("#q")
+        .send_keys(&format!("{payload}{}", keys::ENTER));
+    let compare = browser.find("#card-compare");
+    let address = browser.find("#card-compare tr[data-field=permanent_address]");
+    assert!(
+        address.text().contains("Tương đương") && address.text().contains("nay là"),
+        "the pre-2025 address maps to today's commune: {}",
+        address.text()
+    );
+    assert!(compare.text().contains(full_name));
+    shot(&browser, "03-desk");
+    browser.find("a.button.primary").click();
+    assert_eq!(browser.find("#personal-id").text(), id);
+    assert!(
+        !browser.current_url().contains(id),
+        "no personal ID in the URL"
+    );
+    shot(&browser, "04-person");
+
+    // Edit: a field error is shown next to the field, then a good edit lands in the history.
+    browser.find("a.button.primary").click();
+    let dob = browser.find("#date_of_birth");
+    let good_dob = dob.prop("value").as_str().unwrap().to_string();
+    dob.clear();
+    dob.send_keys("31/02/1990");
+    browser.find("#other_name").clear();
+    browser.find("#other_name").send_keys("Tèo");
+    browser
+        .find("#reason")
+        .send_keys("Bổ sung tên gọi khác theo đơn của công dân");
+    browser.find("form.edit button.primary").click();
+    let error = browser.find("#date_of_birth-error");
+    assert!(!error.text().is_empty());
+    shot(&browser, "05-edit-error");
+    let dob = browser.find("#date_of_birth");
+    dob.clear();
+    dob.send_keys(&good_dob);
+    browser.find("form.edit button.primary").click();
+    let versions = browser.find("#versions");
+    assert!(versions.text().contains("Tèo"), "{}", versions.text());
+    assert!(versions.text().contains("Bổ sung tên gọi khác"));
+    assert!(browser.find("#viewers").text().contains("person.update"));
+    shot(&browser, "06-history");
+
+    // The audit log, then the same page in English.
+    browser.goto(&url("/audit?action=person.update"));
+    let log = browser.find("#audit-log");
+    assert!(log.text().contains(id) && log.text().contains("admin"));
+    shot(&browser, "07-audit");
+    browser.find("a.lang").click();
+    assert!(browser.wait_until(wait, || browser.find("h1").text() == "Audit log"));
+    assert_eq!(browser.find("html").attr("lang").as_deref(), Some("en"));
+    assert!(browser.find("#audit-log").text().contains(id));
+    shot(&browser, "08-audit-en");
+    browser.goto(&url("/search"));
+    browser
+        .find("#q")
+        .send_keys(&format!("{payload}{}", keys::ENTER));
+    let address = browser.find("#card-compare tr[data-field=permanent_address]");
+    assert!(address.text().contains("Equivalent"), "{}", address.text());
+    shot(&browser, "09-desk-en");
+
+    // Log out; five wrong passwords lock the account, and the right one is then refused too.
+    browser.find("header form.inline button").click();
+    assert!(browser.wait_until(wait, || browser.current_url().contains("/login")));
+    for _ in 0..5 {
+        browser.find("#login").clear();
+        browser.find("#login").send_keys("admin");
+        browser
+            .find("#password")
+            .send_keys(&format!("not the password{}", keys::ENTER));
+        browser.find("p.notice.error");
+    }
+    assert!(browser.find("p.notice.error").text().contains("locked"));
+    browser.find("#login").clear();
+    browser.find("#login").send_keys("admin");
+    browser
+        .find("#password")
+        .send_keys(&format!("{PASSWORD}{}", keys::ENTER));
+    assert!(browser.find("p.notice.error").text().contains("locked"));
+    assert!(browser.current_url().contains("/login"));
+    shot(&browser, "10-locked");
+}
+
+#[test]
+fn a_second_factor_is_enrolled_then_required_and_codes_are_not_replayed() {
+    use xaso_identity::totp::{code_at, TotpSecret};
+    let dir = TempDir::new("totp");
+    let data = data_arg(dir.path());
+    let otp = officer(&data, "tu.phap", "justice");
+    let server = Server::start(&data);
+    let mut c = Client::new(&server);
+    c.first_login("tu.phap", &otp, PASSWORD);
+    let csrf = c.csrf("/account");
+    let setup = c.post("/account/totp/start", &[("csrf", &csrf)]);
+    assert_eq!(setup.status, 200);
+    let secret_text: String = setup
+        .body
+        .split("class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    let secret = TotpSecret::from_base32(&secret_text).unwrap();
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    let a = c.post(
+        "/account/totp/confirm",
+        &[("csrf", &csrf), ("code", "000000")],
+    );
+    assert!(
+        a.body.contains("không đúng"),
+        "a wrong code does not enable it"
+    );
+    let enrolled_at = now();
+    let a = c.post(
+        "/account/totp/confirm",
+        &[("csrf", &csrf), ("code", &code_at(&secret, enrolled_at))],
+    );
+    assert!(a.body.contains("Đã bật xác thực hai lớp"), "{}", a.body);
+
+    // A new login now stops at the code; nothing else is reachable before it.
+    let mut d = Client::new(&server);
+    let a = d.login("tu.phap", PASSWORD);
+    assert_eq!(a.location(), "/login/totp");
+    assert_eq!(d.get("/search").location(), "/login/totp");
+    let csrf = d.csrf("/login/totp");
+    let a = d.post("/login/totp", &[("csrf", &csrf), ("code", "123456")]);
+    assert_eq!(a.status, 401);
+    // The enrolment used this time step's code, so that one is spent; the next step's code is
+    // accepted (a phone's clock may run up to a step ahead).
+    let spent = code_at(&secret, enrolled_at);
+    let a = d.post("/login/totp", &[("csrf", &csrf), ("code", &spent)]);
+    assert_eq!(a.status, 401, "a code used at enrolment is spent");
+    let code = code_at(&secret, enrolled_at + 30);
+    let a = d.post("/login/totp", &[("csrf", &csrf), ("code", &code)]);
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert_eq!(a.location(), "/search");
+    assert_eq!(d.get("/search").status, 200);
+    // Replaying that code in another login fails.
+    let mut e = Client::new(&server);
+    e.login("tu.phap", PASSWORD);
+    let csrf = e.csrf("/login/totp");
+    let a = e.post("/login/totp", &[("csrf", &csrf), ("code", &code)]);
+    assert_eq!(a.status, 401, "a used code is refused");
+}

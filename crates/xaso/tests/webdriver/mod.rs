@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
+use std::cell::RefCell;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -528,7 +529,7 @@ impl Browser {
     pub fn try_find(&self, css: &str) -> Option<Element<'_>> {
         let body = json!({"using": "css selector", "value": css});
         match self.command("POST", "/element", Some(&body)) {
-            Ok(v) => Some(self.element(v, css)),
+            Ok(v) => Some(self.element(v, css, true)),
             Err(e) if e.is("no such element") => None,
             Err(e) => panic!("find `{css}` on {}: {e}", self.here()),
         }
@@ -544,21 +545,63 @@ impl Browser {
             Some(&body),
         );
         match v {
-            Value::Array(items) => items.into_iter().map(|v| self.element(v, css)).collect(),
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| self.element(v, css, false))
+                .collect(),
             _ => Vec::new(),
         }
     }
 
-    fn element(&self, v: Value, css: &str) -> Element<'_> {
+    fn element(&self, v: Value, css: &str, refind: bool) -> Element<'_> {
         let id = v[ELEMENT_KEY]
             .as_str()
             .unwrap_or_else(|| panic!("not a web element for `{css}`: {v}"))
             .to_string();
         Element {
             browser: self,
-            id,
+            id: RefCell::new(id),
             css: css.to_string(),
+            refind,
         }
+    }
+
+    /// Runs `action` (a click on a link or a submit button, an Enter that submits a form) and
+    /// waits until the browser has left the current document and the next one has loaded;
+    /// returns what `action` returned. Without it, a `find` right after a submit may still see
+    /// the old page: the navigation starts after the click or key command has answered.
+    pub fn expect_navigation<R>(&self, action: impl FnOnce() -> R) -> R {
+        let body = json!({"using": "css selector", "value": "html"});
+        let old = self
+            .command("POST", "/element", Some(&body))
+            .unwrap_or_else(|e| panic!("expect_navigation on {}: {e}", self.here()));
+        let old = old[ELEMENT_KEY].as_str().unwrap_or_default().to_string();
+        let result = action();
+        let timeout = self.find_timeout;
+        let left = self.wait_until(timeout, || {
+            matches!(
+                self.command("GET", &format!("/element/{old}/name"), None),
+                Err(e) if e.is("stale element reference")
+            )
+        });
+        assert!(
+            left,
+            "expected a navigation, but {} was still the page after {timeout:?}",
+            self.here()
+        );
+        let ready = json!({"script": "return document.readyState", "args": []});
+        let loaded = self.wait_until(timeout, || {
+            matches!(
+                self.command("POST", "/execute/sync", Some(&ready)),
+                Ok(Value::String(s)) if s == "complete"
+            )
+        });
+        assert!(
+            loaded,
+            "{} did not finish loading in {timeout:?}",
+            self.here()
+        );
+        result
     }
 
     /// Runs `script` as a function body (`return ...;`) with `args` (`arguments[0]`, ...;
@@ -684,26 +727,40 @@ impl Drop for Browser {
     }
 }
 
-/// An element found on the page; valid until the page changes under it.
+/// An element found on the page. One from `Browser::find`/`try_find` whose page was reloaded
+/// or re-rendered under it is found again by its selector (once per command); one from a
+/// `find_all` or found inside another element is then an error ("stale element reference").
 pub struct Element<'a> {
     browser: &'a Browser,
-    id: String,
+    id: RefCell<String>,
     css: String,
+    refind: bool,
 }
 
 impl Element<'_> {
+    fn id(&self) -> String {
+        self.id.borrow().clone()
+    }
+
     fn must(&self, what: &str, method: &str, path: &str, body: Option<&Value>) -> Value {
-        self.browser.must(
-            &format!("{what} `{}`", self.css),
-            method,
-            &format!("/element/{}{path}", self.id),
-            body,
-        )
+        let run = |id: &str| {
+            self.browser
+                .command(method, &format!("/element/{id}{path}"), body)
+        };
+        let result = match run(&self.id()) {
+            Err(e) if self.refind && e.is("stale element reference") => {
+                let fresh = self.browser.find(&self.css).id();
+                *self.id.borrow_mut() = fresh.clone();
+                run(&fresh)
+            }
+            result => result,
+        };
+        result.unwrap_or_else(|e| panic!("{what} `{}` on {}: {e}", self.css, self.browser.here()))
     }
 
     /// The element as an `execute` argument.
     pub fn as_arg(&self) -> Value {
-        json!({ ELEMENT_KEY: self.id })
+        json!({ ELEMENT_KEY: self.id() })
     }
 
     pub fn click(&self) {
@@ -767,9 +824,12 @@ impl Element<'_> {
     /// The first descendant matching `css` now, or None.
     pub fn try_find(&self, css: &str) -> Option<Element<'_>> {
         let body = json!({"using": "css selector", "value": css});
-        let path = format!("/element/{}/element", self.id);
+        let path = format!("/element/{}/element", self.id());
         match self.browser.command("POST", &path, Some(&body)) {
-            Ok(v) => Some(self.browser.element(v, &format!("{} {css}", self.css))),
+            Ok(v) => Some(
+                self.browser
+                    .element(v, &format!("{} {css}", self.css), false),
+            ),
             Err(e) if e.is("no such element") => None,
             Err(e) => panic!(
                 "find `{css}` in `{}` on {}: {e}",
@@ -792,7 +852,7 @@ impl Element<'_> {
         match v {
             Value::Array(items) => items
                 .into_iter()
-                .map(|v| self.browser.element(v, &css))
+                .map(|v| self.browser.element(v, &css, false))
                 .collect(),
             _ => Vec::new(),
         }
