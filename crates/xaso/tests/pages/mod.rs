@@ -596,35 +596,43 @@ fn browser_officer_flow() {
     assert_eq!(browser.find("html").attr("lang").as_deref(), Some("vi"));
     shot(&browser, "01-login");
     browser.find("#login").send_keys("admin");
-    browser
-        .find("#password")
-        .send_keys(&format!("{otp}{}", keys::ENTER));
+    browser.expect_navigation(|| {
+        browser
+            .find("#password")
+            .send_keys(&format!("{otp}{}", keys::ENTER))
+    });
     assert!(browser.wait_until(wait, || browser.current_url().ends_with("/account")));
     let session = browser.cookie("xaso_session").expect("a session cookie");
     assert!(session.http_only && session.secure, "{session:?}");
     assert_eq!(session.same_site.as_deref(), Some("Strict"));
     browser.find("#current").send_keys(&otp);
     browser.find("#new").send_keys(PASSWORD);
-    browser
-        .find("#repeat")
-        .send_keys(&format!("{PASSWORD}{}", keys::ENTER));
+    browser.expect_navigation(|| {
+        browser
+            .find("#repeat")
+            .send_keys(&format!("{PASSWORD}{}", keys::ENTER))
+    });
     assert!(browser.wait_until(wait, || browser.page_source().contains("Đã đổi mật khẩu")));
 
     // A resident by name without tones.
     browser.goto(&url("/search"));
     let plain = xaso_domain::name::stripped_key(full_name);
-    browser
-        .find("#q")
-        .send_keys(&format!("{plain}{}", keys::ENTER));
+    browser.expect_navigation(|| {
+        browser
+            .find("#q")
+            .send_keys(&format!("{plain}{}", keys::ENTER))
+    });
     let results = browser.find("table.results");
     assert!(results.text().contains(full_name), "{}", results.text());
     assert!(results.text().contains(id));
     shot(&browser, "02-search");
 
     // The desk: the USB scanner types the payload into the search box and presses Enter.
-    browser
-        .find("#q")
-        .send_keys(&format!("{payload}{}", keys::ENTER));
+    browser.expect_navigation(|| {
+        browser
+            .find("#q")
+            .send_keys(&format!("{payload}{}", keys::ENTER))
+    });
     let compare = browser.find("#card-compare");
     let address = browser.find("#card-compare tr[data-field=permanent_address]");
     assert!(
@@ -634,7 +642,7 @@ fn browser_officer_flow() {
     );
     assert!(compare.text().contains(full_name));
     shot(&browser, "03-desk");
-    browser.find("a.button.primary").click();
+    browser.expect_navigation(|| browser.find("a.button.primary").click());
     assert_eq!(browser.find("#personal-id").text(), id);
     assert!(
         !browser.current_url().contains(id),
@@ -643,7 +651,7 @@ fn browser_officer_flow() {
     shot(&browser, "04-person");
 
     // Edit: a field error is shown next to the field, then a good edit lands in the history.
-    browser.find("a.button.primary").click();
+    browser.expect_navigation(|| browser.find("a.button.primary").click());
     let dob = browser.find("#date_of_birth");
     let good_dob = dob.prop("value").as_str().unwrap().to_string();
     dob.clear();
@@ -653,14 +661,14 @@ fn browser_officer_flow() {
     browser
         .find("#reason")
         .send_keys("Bổ sung tên gọi khác theo đơn của công dân");
-    browser.find("form.edit button.primary").click();
+    browser.expect_navigation(|| browser.find("form.edit button.primary").click());
     let error = browser.find("#date_of_birth-error");
     assert!(!error.text().is_empty());
     shot(&browser, "05-edit-error");
     let dob = browser.find("#date_of_birth");
     dob.clear();
     dob.send_keys(&good_dob);
-    browser.find("form.edit button.primary").click();
+    browser.expect_navigation(|| browser.find("form.edit button.primary").click());
     let versions = browser.find("#versions");
     assert!(versions.text().contains("Tèo"), "{}", versions.text());
     assert!(versions.text().contains("Bổ sung tên gọi khác"));
@@ -672,36 +680,41 @@ fn browser_officer_flow() {
     let log = browser.find("#audit-log");
     assert!(log.text().contains(id) && log.text().contains("admin"));
     shot(&browser, "07-audit");
-    browser.find("a.lang").click();
+    browser.expect_navigation(|| browser.find("a.lang").click());
     assert!(browser.wait_until(wait, || browser.find("h1").text() == "Audit log"));
     assert_eq!(browser.find("html").attr("lang").as_deref(), Some("en"));
     assert!(browser.find("#audit-log").text().contains(id));
     shot(&browser, "08-audit-en");
     browser.goto(&url("/search"));
-    browser
-        .find("#q")
-        .send_keys(&format!("{payload}{}", keys::ENTER));
+    browser.expect_navigation(|| {
+        browser
+            .find("#q")
+            .send_keys(&format!("{payload}{}", keys::ENTER))
+    });
     let address = browser.find("#card-compare tr[data-field=permanent_address]");
     assert!(address.text().contains("Equivalent"), "{}", address.text());
     shot(&browser, "09-desk-en");
 
     // Log out; five wrong passwords lock the account, and the right one is then refused too.
-    browser.find("header form.inline button").click();
+    browser.expect_navigation(|| browser.find("header form.inline button").click());
     assert!(browser.wait_until(wait, || browser.current_url().contains("/login")));
     for _ in 0..5 {
         browser.find("#login").clear();
         browser.find("#login").send_keys("admin");
-        browser
-            .find("#password")
-            .send_keys(&format!("not the password{}", keys::ENTER));
-        browser.find("p.notice.error");
+        browser.expect_navigation(|| {
+            browser
+                .find("#password")
+                .send_keys(&format!("not the password{}", keys::ENTER))
+        });
     }
     assert!(browser.find("p.notice.error").text().contains("locked"));
     browser.find("#login").clear();
     browser.find("#login").send_keys("admin");
-    browser
-        .find("#password")
-        .send_keys(&format!("{PASSWORD}{}", keys::ENTER));
+    browser.expect_navigation(|| {
+        browser
+            .find("#password")
+            .send_keys(&format!("{PASSWORD}{}", keys::ENTER))
+    });
     assert!(browser.find("p.notice.error").text().contains("locked"));
     assert!(browser.current_url().contains("/login"));
     shot(&browser, "10-locked");

@@ -79,6 +79,14 @@ impl WdError {
     pub fn is(&self, code: &str) -> bool {
         matches!(self, WdError::WebDriver { error, .. } if error == code)
     }
+
+    /// Whether the element's document went away: "stale element reference", or Chromium's
+    /// "unknown error" when the page is replaced in the middle of a command.
+    pub fn is_stale(&self) -> bool {
+        self.is("stale element reference")
+            || matches!(self, WdError::WebDriver { error, message, .. }
+                if error == "unknown error" && message.contains("does not belong to the document"))
+    }
 }
 
 impl fmt::Display for WdError {
@@ -581,7 +589,7 @@ impl Browser {
         let left = self.wait_until(timeout, || {
             matches!(
                 self.command("GET", &format!("/element/{old}/name"), None),
-                Err(e) if e.is("stale element reference")
+                Err(e) if e.is_stale()
             )
         });
         assert!(
@@ -748,7 +756,7 @@ impl Element<'_> {
                 .command(method, &format!("/element/{id}{path}"), body)
         };
         let result = match run(&self.id()) {
-            Err(e) if self.refind && e.is("stale element reference") => {
+            Err(e) if self.refind && e.is_stale() => {
                 let fresh = self.browser.find(&self.css).id();
                 *self.id.borrow_mut() = fresh.clone();
                 run(&fresh)
