@@ -2,6 +2,7 @@
 //! both languages by construction: the catalogue is a struct, so a message missing in one
 //! language does not compile. Placeholders are `{}`, filled in order by [`fill`].
 
+use xaso_domain::register::ResidenceEventKind;
 use xaso_domain::role::Role;
 
 /// The language of a page.
@@ -39,6 +40,20 @@ impl Lang {
         match self {
             Lang::Vi => &VI,
             Lang::En => &EN,
+        }
+    }
+
+    pub fn residence_event(self, kind: ResidenceEventKind) -> &'static str {
+        match self {
+            Lang::Vi => kind.label_vi(),
+            Lang::En => match kind {
+                ResidenceEventKind::PermanentRegistered => "Permanent residence registered",
+                ResidenceEventKind::PermanentDeleted => "Permanent residence deleted",
+                ResidenceEventKind::TemporaryRegistered => "Temporary residence registered",
+                ResidenceEventKind::TemporaryDeleted => "Temporary residence deleted",
+                ResidenceEventKind::AbsenceDeclared => "Absence declared",
+                ResidenceEventKind::AbsenceEnded => "Absence ended",
+            },
         }
     }
 
@@ -184,6 +199,10 @@ catalogue! {
     changed_fields: "Đã thay đổi", "Changed";
     reason: "Lý do", "Reason";
     no_events: "Chưa có sự kiện cư trú.", "No residence events yet.";
+    event_date: "Ngày", "Date";
+    event_kind: "Sự kiện", "Event";
+    event_address: "Địa chỉ", "Address";
+    event_note: "Ghi chú", "Note";
     no_versions: "Chưa có thay đổi nào kể từ khi nhập.", "No change since the record was loaded.";
     record_saved: "Đã lưu. Phiên bản mới: {}.", "Saved. New version: {}.";
     open_household: "Xem hộ", "Open household";

@@ -201,6 +201,9 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp/confirm", post(auth::totp_confirm))
         .route("/account/totp/disable", post(auth::totp_disable))
         .route("/assets/style.css", get(style))
+        .route("/assets/app.js", get(script))
+        .route("/favicon.ico", get(icon))
+        .route("/assets/icon.svg", get(icon))
         .route("/search", get(register::search_page).post(register::search))
         .route("/p/{handle}", get(register::person_page))
         .route("/p/{handle}/reason", post(register::give_reason))
@@ -233,6 +236,67 @@ async fn style() -> Response {
         include_str!("style.css"),
     )
         .into_response()
+}
+
+async fn icon() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/svg+xml"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        include_str!("icon.svg"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        include_str!("app.js"),
+    )
+        .into_response()
+}
+
+/// Headers on every answer: a strict content security policy (scripts and styles only from
+/// this server, no framing, forms only to this server), and no caching of anything but the
+/// embedded assets, since pages carry personal data.
+pub async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,7 +509,12 @@ fn officer_from(parts: &Parts, state: &AppState, record: OfficerRecord, hash: St
         csrf: state.web.csrf_for(&hash),
         session_hash: hash,
         lang: lang_of(&parts.headers),
-        path: parts.uri.path().to_string(),
+        // Query strings of pages hold handles and filters, never personal data.
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into()),
     }
 }
 
@@ -622,7 +691,9 @@ pub fn layout(ctx: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="same-origin";
                 title { (title) " · " (m.app_name) }
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/style.css";
+                script src="/assets/app.js" defer {}
             }
             body {
                 a.skip href="#main" { (m.skip_to_content) }

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -44,7 +44,7 @@ fn search_view(
             label for="q" { (m.search_label) }
             div.row {
                 // Selected on focus, so that a scanned card replaces the last query instead of joining it.
-                input #q type="search" name="q" value=(q) autocomplete="off" autofocus onfocus="this.select()" placeholder=(m.search_placeholder);
+                input #q type="search" name="q" value=(q) autocomplete="off" autofocus data-select-on-focus placeholder=(m.search_placeholder);
                 button.primary type="submit" { (m.search_submit) }
             }
         }
@@ -207,10 +207,17 @@ fn open_person(state: &AppState, officer: &Officer, handle: &str) -> Result<Pers
     })
 }
 
+#[derive(Deserialize)]
+pub struct PersonQuery {
+    /// Set by the redirect after a successful edit.
+    saved: Option<String>,
+}
+
 pub async fn person_page(
     State(state): State<AppState>,
     officer: Officer,
     Path(handle): Path<String>,
+    Query(query): Query<PersonQuery>,
 ) -> Result<Response, PageError> {
     let id = open_person(&state, &officer, &handle)?;
     let lang = officer.lang;
@@ -272,11 +279,14 @@ pub async fn person_page(
         div.titlebar {
             h1 { (p.full_name) @if p.is_deceased() { " " span.tag { (m.deceased) } } }
             div.actions.no-print {
-                button type="button" onclick="window.print()" { (m.print) }
+                button type="button" data-print { (m.print) }
                 @if officer.role.can_edit_register() {
                     a.button.primary href={ "/p/" (handle) "/edit" } { (m.edit) }
                 }
             }
+        }
+        @if query.saved.is_some() {
+            (notice("ok", &fill(m.record_saved, &[&stored.version.to_string()])))
         }
         p.muted { (m.person_title) " · " (fill(m.version_n, &[&stored.version.to_string()])) " · " (fill(m.changed_by_at, &[&stored.updated_by, &local_time(&stored.updated_at)])) }
         div.sheet {
@@ -328,12 +338,12 @@ pub async fn person_page(
                 h2 { (m.section_events) }
                 @if events.is_empty() { p.muted { (m.no_events) } } @else {
                     table {
-                        thead { tr { th { (m.col_dob) } th { (m.audit_action) } th { (m.col_address) } th { (m.reason) } } }
+                        thead { tr { th { (m.event_date) } th { (m.event_kind) } th { (m.event_address) } th { (m.event_note) } } }
                         tbody {
                             @for e in &events {
                                 tr {
                                     td { (e.date.to_vi()) }
-                                    td { (e.kind.label_vi()) }
+                                    td { (officer.lang.residence_event(e.kind)) }
                                     td { (address_text(&e.address)) }
                                     td { (e.note.clone().unwrap_or_default()) }
                                 }
@@ -1008,7 +1018,7 @@ pub async fn household_page(
     let body = html! {
         div.titlebar {
             h1 { (title) }
-            div.actions.no-print { button type="button" onclick="window.print()" { (m.print) } }
+            div.actions.no-print { button type="button" data-print { (m.print) } }
         }
         div.sheet {
             dl.facts {

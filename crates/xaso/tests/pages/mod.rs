@@ -669,11 +669,33 @@ fn browser_officer_flow() {
     dob.clear();
     dob.send_keys(&good_dob);
     browser.expect_navigation(|| browser.find("form.edit button.primary").click());
+    assert!(browser.find("p.notice.ok").text().contains("Đã lưu"));
     let versions = browser.find("#versions");
     assert!(versions.text().contains("Tèo"), "{}", versions.text());
     assert!(versions.text().contains("Bổ sung tên gọi khác"));
     assert!(browser.find("#viewers").text().contains("person.update"));
     shot(&browser, "06-history");
+    // The printable sheet: the browser's own PDF of the page, with the print stylesheet.
+    let pdf = browser
+        .command(
+            "POST",
+            "/print",
+            Some(&serde_json::json!({"orientation": "portrait"})),
+        )
+        .unwrap();
+    let pdf = super::webdriver::base64_decode(pdf.as_str().unwrap()).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::fs::write(shots.join("06-person.pdf"), &pdf).unwrap();
+    // No script errors and no content-security-policy violations on the way.
+    let severe: Vec<String> = browser
+        .console_log()
+        .into_iter()
+        .filter(|e| e.level == "SEVERE")
+        .map(|e| e.message)
+        // The refused edit above answered 422 on purpose.
+        .filter(|m| !m.contains("status of 422"))
+        .collect();
+    assert!(severe.is_empty(), "{severe:?}");
 
     // The audit log, then the same page in English.
     browser.goto(&url("/audit?action=person.update"));
@@ -682,6 +704,12 @@ fn browser_officer_flow() {
     shot(&browser, "07-audit");
     browser.expect_navigation(|| browser.find("a.lang").click());
     assert!(browser.wait_until(wait, || browser.find("h1").text() == "Audit log"));
+    assert!(
+        browser
+            .current_url()
+            .ends_with("/audit?action=person.update"),
+        "the filter stays"
+    );
     assert_eq!(browser.find("html").attr("lang").as_deref(), Some("en"));
     assert!(browser.find("#audit-log").text().contains(id));
     shot(&browser, "08-audit-en");
