@@ -6,8 +6,10 @@
 //! while the register keeps the code of the commune in force since then. [`read_card_address`]
 //! finds the units named in the printed text and maps old communes to the current ones.
 //!
-//! Pure: no I/O, no clock. Notes are English sentences for the log and the English screen; the
-//! structured fields (`field`, `verdict`, `current_units`) are what a translated screen uses.
+//! Pure: no I/O, no clock. Notes and warnings come in English (`note`, `warnings`: the log, the
+//! JSON API, the English screen) and Vietnamese (`note_vi`, `warnings_vi`: the officer pages),
+//! built together; the structured fields (`field`, `verdict`, `current_units`) are there for
+//! screens that say more.
 
 use std::sync::OnceLock;
 
@@ -53,6 +55,10 @@ pub struct FieldComparison {
     /// Why the verdict is not plain ("old address; now Xã Thắng Lợi, Tỉnh Thanh Hóa").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The same note in Vietnamese ("Địa chỉ trước ngày 01/7/2025; nay là Xã Thắng Lợi, Tỉnh
+    /// Thanh Hóa"); present exactly when `note` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note_vi: Option<String>,
     /// For the permanent address: the communes in force since 1 July 2025 the card's address
     /// lies in (several when the old commune was split).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -67,6 +73,8 @@ pub struct CardComparison {
     /// For the officer's attention: the card's ID number disagreeing with its own date of birth
     /// or sex, a death recorded in the register.
     pub warnings: Vec<String>,
+    /// `warnings` in Vietnamese, one for one and in the same order.
+    pub warnings_vi: Vec<String>,
     /// Rows whose verdict is [`Verdict::Differs`].
     pub differing: usize,
     /// What the card's address was read as.
@@ -205,7 +213,13 @@ impl AddressReading {
     /// "Xã Thắng Lợi, Tỉnh Thanh Hóa", or "Phường Bồ Đề, Phường Long Biên or Phường Việt Hưng,
     /// Thành phố Hà Nội" for a split commune; `None` when no commune matched.
     pub fn current_text(&self) -> Option<String> {
-        units_text(&self.current_communes)
+        units_text(&self.current_communes, OR_EN)
+    }
+
+    /// [`AddressReading::current_text`] in Vietnamese: "… Phường Long Biên hoặc Phường Việt
+    /// Hưng, Thành phố Hà Nội".
+    pub fn current_text_vi(&self) -> Option<String> {
+        units_text(&self.current_communes, OR_VI)
     }
 }
 
@@ -616,27 +630,87 @@ fn join_nonempty(parts: &[&str]) -> String {
         .join(", ")
 }
 
-/// "A, Tỉnh X"; "A, B or C, Tỉnh X"; "A, Tỉnh X or B, Tỉnh Y".
-fn units_text(units: &[CurrentCommune]) -> Option<String> {
+const OR_EN: &str = "or";
+const OR_VI: &str = "hoặc";
+
+/// "A, Tỉnh X"; "A, B or C, Tỉnh X"; "A, Tỉnh X or B, Tỉnh Y" (`or` is the language's word).
+fn units_text(units: &[CurrentCommune], or: &str) -> Option<String> {
     let first = units.first()?;
     if units.iter().all(|c| c.province_code == first.province_code) {
         let names: Vec<&str> = units.iter().map(|c| c.name.as_str()).collect();
-        Some(join_nonempty(&[&or_list(&names), &first.province_name]))
+        Some(join_nonempty(&[&or_list(&names, or), &first.province_name]))
     } else {
         let each: Vec<String> = units
             .iter()
             .map(|c| join_nonempty(&[&c.name, &c.province_name]))
             .collect();
         let each: Vec<&str> = each.iter().map(String::as_str).collect();
-        Some(or_list(&each))
+        Some(or_list(&each, or))
     }
 }
 
-fn or_list(items: &[&str]) -> String {
+fn or_list(items: &[&str], or: &str) -> String {
     match items {
         [] => String::new(),
         [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [init @ .., last] => format!("{} {or} {last}", init.join(", ")),
+    }
+}
+
+/// A note in both languages. The Vietnamese may start as a clause (lowercase) to be joined to
+/// others; the row gets it as a sentence.
+#[derive(Debug, Clone)]
+struct Note {
+    en: String,
+    vi: String,
+}
+
+impl Note {
+    fn new(en: impl Into<String>, vi: impl Into<String>) -> Self {
+        Note {
+            en: en.into(),
+            vi: vi.into(),
+        }
+    }
+
+    /// "a; b" in both languages.
+    fn then(self, other: &Note) -> Note {
+        Note {
+            en: format!("{}; {}", self.en, other.en),
+            vi: format!("{}; {}", self.vi, other.vi),
+        }
+    }
+}
+
+/// The first letter in capitals: a clause made a sentence.
+fn capitalize_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The first letter in lower case, unless the first word is an abbreviation ("CMND"): a
+/// sentence made a clause.
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.clone().next()) {
+        (Some(first), second) if !second.is_some_and(char::is_uppercase) => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => s.to_owned(),
+    }
+}
+
+impl FieldComparison {
+    fn set_note(&mut self, note: Option<Note>) {
+        let (en, vi) = match note {
+            Some(n) => (Some(n.en), Some(capitalize_first(&n.vi))),
+            None => (None, None),
+        };
+        self.note = en;
+        self.note_vi = vi;
     }
 }
 
@@ -649,16 +723,19 @@ fn row(
     card: Option<String>,
     register: Option<String>,
     verdict: Verdict,
-    note: Option<String>,
+    note: Option<Note>,
 ) -> FieldComparison {
-    FieldComparison {
+    let mut out = FieldComparison {
         field,
         card,
         register,
         verdict,
-        note,
+        note: None,
+        note_vi: None,
         current_units: Vec::new(),
-    }
+    };
+    out.set_note(note);
+    out
 }
 
 /// Compares a scanned card with the register's record of the person.
@@ -675,7 +752,15 @@ pub fn compare(card: &CardQr, person: &Person) -> CardComparison {
         } else {
             Verdict::Differs
         },
-        (!same_id).then(|| "the card carries another personal ID number".to_owned()),
+        (!same_id).then(|| {
+            Note::new(
+                "the card carries another personal ID number",
+                format!(
+                    "thẻ mang số định danh khác ({} trên thẻ, {} trong cơ sở dữ liệu)",
+                    card.personal_id, person.personal_id
+                ),
+            )
+        }),
     ));
 
     let card_cmnd = card.old_cmnd.as_ref().map(ToString::to_string);
@@ -735,9 +820,18 @@ pub fn compare(card: &CardQr, person: &Person) -> CardComparison {
         .iter()
         .map(|m| format!("on the card, {m}"))
         .collect();
+    let mut warnings_vi: Vec<String> = card
+        .id_mismatches_vi()
+        .iter()
+        .map(|m| format!("Trên thẻ, {}", lowercase_first(m)))
+        .collect();
     if let Some(death) = &person.death_date {
         warnings.push(format!(
             "the register records this person as deceased ({})",
+            vi_date(death)
+        ));
+        warnings_vi.push(format!(
+            "Theo cơ sở dữ liệu, người này đã mất ({})",
             vi_date(death)
         ));
     }
@@ -748,6 +842,7 @@ pub fn compare(card: &CardQr, person: &Person) -> CardComparison {
     CardComparison {
         rows,
         warnings,
+        warnings_vi,
         differing,
         address: reading,
     }
@@ -762,12 +857,18 @@ fn compare_name(card: &str, register: &str) -> FieldComparison {
     } else if name::key(&c) == name::key(&r) {
         (
             Verdict::Equivalent,
-            Some("the same name written with another case or tone-mark placement".to_owned()),
+            Some(Note::new(
+                "the same name written with another case or tone-mark placement",
+                "cùng một tên, chỉ khác chữ hoa, chữ thường hoặc vị trí đặt dấu thanh",
+            )),
         )
     } else if stripped_key(&c) == stripped_key(&r) {
         (
             Verdict::Differs,
-            Some("the names differ only in their diacritics".to_owned()),
+            Some(Note::new(
+                "the names differ only in their diacritics",
+                "hai tên chỉ khác nhau ở dấu",
+            )),
         )
     } else {
         (Verdict::Differs, None)
@@ -789,6 +890,14 @@ fn precision(d: &PartialDate) -> &'static str {
     }
 }
 
+fn precision_vi(d: &PartialDate) -> &'static str {
+    match d {
+        PartialDate::Full(_) => "ghi đủ ngày, tháng, năm sinh",
+        PartialDate::YearMonth { .. } => "chỉ ghi tháng và năm sinh",
+        PartialDate::Year(_) => "chỉ ghi năm sinh",
+    }
+}
+
 fn compare_dob(card: &PartialDate, register: Option<&PartialDate>) -> FieldComparison {
     let Some(reg) = register else {
         return row(
@@ -803,9 +912,15 @@ fn compare_dob(card: &PartialDate, register: Option<&PartialDate>) -> FieldCompa
         (Verdict::Same, None)
     } else if card.is_compatible_with(reg) {
         let note = if matches!(card, PartialDate::Full(_)) {
-            format!("the register knows {}", precision(reg))
+            Note::new(
+                format!("the register knows {}", precision(reg)),
+                format!("cơ sở dữ liệu {} ({})", precision_vi(reg), vi_date(reg)),
+            )
         } else {
-            format!("the card gives {}", precision(card))
+            Note::new(
+                format!("the card gives {}", precision(card)),
+                format!("thẻ {} ({})", precision_vi(card), vi_date(card)),
+            )
         };
         (Verdict::Equivalent, Some(note))
     } else {
@@ -818,12 +933,26 @@ fn compare_dob(card: &PartialDate, register: Option<&PartialDate>) -> FieldCompa
             _ => false,
         };
         let note = if swapped {
-            Some("day and month are swapped".to_owned())
+            Some(Note::new(
+                "day and month are swapped",
+                format!(
+                    "ngày và tháng bị đảo chỗ cho nhau ({} trên thẻ, {} trong cơ sở dữ liệu)",
+                    vi_date(card),
+                    vi_date(reg)
+                ),
+            ))
         } else if card.year() != reg.year() {
-            Some(format!(
-                "the years differ ({} on the card, {} in the register)",
-                card.year(),
-                reg.year()
+            Some(Note::new(
+                format!(
+                    "the years differ ({} on the card, {} in the register)",
+                    card.year(),
+                    reg.year()
+                ),
+                format!(
+                    "năm sinh khác nhau ({} trên thẻ, {} trong cơ sở dữ liệu)",
+                    card.year(),
+                    reg.year()
+                ),
             ))
         } else {
             None
@@ -924,10 +1053,10 @@ fn compare_address(
 
     let Some(reg_display) = reg_display else {
         out.verdict = Verdict::CardOnly;
-        out.note = match reading.style {
+        out.set_note(match reading.style {
             AddressStyle::Legacy => Some(old_note()),
             _ => None,
-        };
+        });
         return out;
     };
     if out.card.is_none() {
@@ -945,74 +1074,118 @@ fn compare_address(
         .iter()
         .any(|c| reg_codes.contains(&c.code));
     if !in_same_commune {
-        out.note = Some(match (reading.current_text(), reading.style) {
-            (None, AddressStyle::Legacy) => {
+        let note = match (
+            reading.current_text(),
+            reading.current_text_vi(),
+            reading.style,
+        ) {
+            (None, _, AddressStyle::Legacy) => {
                 let old: Vec<String> = reading
                     .legacy_communes
                     .iter()
                     .map(LegacyCommuneRef::full_name)
                     .collect();
-                format!(
-                    "the old commune {} has no successor in the official table",
-                    or_list(&old.iter().map(String::as_str).collect::<Vec<_>>())
+                let old: Vec<&str> = old.iter().map(String::as_str).collect();
+                Note::new(
+                    format!(
+                        "the old commune {} has no successor in the official table",
+                        or_list(&old, OR_EN)
+                    ),
+                    format!(
+                        "không tìm thấy đơn vị hành chính mới của {} trong bảng sắp xếp chính thức",
+                        or_list(&old, OR_VI)
+                    ),
                 )
             }
-            (None, _) => "the card's address names no commune of the official lists".to_owned(),
-            (Some(_), AddressStyle::Legacy) => {
-                format!("{}; not the register's commune", old_note())
-            }
-            (Some(now), _) => format!("the card's address is in {now}, not the register's commune"),
-        });
+            (None, _, _) => Note::new(
+                "the card's address names no commune of the official lists",
+                "địa chỉ trên thẻ không nêu xã/phường nào có trong danh mục chính thức",
+            ),
+            (Some(_), _, AddressStyle::Legacy) => old_note().then(&Note::new(
+                "not the register's commune",
+                "không phải xã/phường trong cơ sở dữ liệu",
+            )),
+            (Some(now), now_vi, _) => Note::new(
+                format!("the card's address is in {now}, not the register's commune"),
+                format!(
+                    "địa chỉ trên thẻ thuộc {}, không phải xã/phường trong cơ sở dữ liệu",
+                    now_vi.unwrap_or_default()
+                ),
+            ),
+        };
+        out.set_note(Some(note));
         return out;
     }
 
     let detail_note = match (&reading.detail, &reg_detail) {
         (Some(c), Some(r)) if detail_key(c) != detail_key(r) => {
-            out.note = Some(format!(
-                "same commune, but the card says {c:?} and the register {r:?}"
-            ));
+            out.set_note(Some(Note::new(
+                format!("same commune, but the card says {c:?} and the register {r:?}"),
+                format!("cùng xã/phường, nhưng thẻ ghi {c:?} còn cơ sở dữ liệu ghi {r:?}"),
+            )));
             return out;
         }
-        (Some(_), None) => Some("the register has no house or village"),
-        (None, Some(_)) => Some("the card gives no house or village"),
+        (Some(_), None) => Some(Note::new(
+            "the register has no house or village",
+            "cơ sở dữ liệu chưa ghi số nhà, thôn/xóm",
+        )),
+        (None, Some(_)) => Some(Note::new(
+            "the card gives no house or village",
+            "thẻ không ghi số nhà, thôn/xóm",
+        )),
         _ => None,
     };
-    let split_note =
-        (reading.current_communes.len() > 1).then_some("the register's commune is one of these");
+    let split_note = (reading.current_communes.len() > 1).then(|| {
+        Note::new(
+            "the register's commune is one of these",
+            "xã/phường trong cơ sở dữ liệu là một trong các đơn vị này",
+        )
+    });
+    let extras = [split_note, detail_note].into_iter().flatten();
     match reading.style {
         AddressStyle::Legacy => {
             out.verdict = Verdict::Equivalent;
-            let mut note = old_note();
-            for extra in [split_note, detail_note].into_iter().flatten() {
-                note = format!("{note}; {extra}");
-            }
-            out.note = Some(note);
+            out.set_note(Some(
+                extras.fold(old_note(), |note, extra| note.then(&extra)),
+            ));
         }
         _ => {
-            let mut notes: Vec<&str> = Vec::new();
-            notes.extend(split_note);
-            notes.extend(detail_note);
-            if notes.is_empty() {
-                out.verdict = Verdict::Same;
+            let note = extras.reduce(|note, extra| note.then(&extra));
+            out.verdict = if note.is_some() {
+                Verdict::Equivalent
             } else {
-                out.verdict = Verdict::Equivalent;
-                out.note = Some(notes.join("; "));
-            }
+                Verdict::Same
+            };
+            out.set_note(note);
         }
     }
     out
 }
 
 /// "old address; Xã Tế Lợi, Huyện Nông Cống, Tỉnh Thanh Hóa is now Xã Thắng Lợi, Tỉnh Thanh Hóa".
-fn legacy_note(reading: &AddressReading) -> String {
+fn legacy_note(reading: &AddressReading) -> Note {
     let now = reading.current_text().unwrap_or_default();
+    let now_vi = reading.current_text_vi().unwrap_or_default();
+    const OLD_VI: &str = "địa chỉ trước ngày 01/7/2025";
     match reading.legacy_commune() {
-        Some(old) if reading.current_communes.len() > 1 => format!(
-            "old address; {} was split and is now {now}",
-            old.full_name()
+        Some(old) if reading.current_communes.len() > 1 => Note::new(
+            format!(
+                "old address; {} was split and is now {now}",
+                old.full_name()
+            ),
+            format!(
+                "{OLD_VI}; {} đã được chia tách, nay thuộc {now_vi}",
+                old.full_name()
+            ),
         ),
-        Some(old) => format!("old address; {} is now {now}", old.full_name()),
-        None => format!("old address; now {now}"),
+        Some(old) => Note::new(
+            format!("old address; {} is now {now}", old.full_name()),
+            format!("{OLD_VI}; {} nay là {now_vi}", old.full_name()),
+        ),
+        None => Note::new(
+            format!("old address; now {now}"),
+            format!("{OLD_VI}; nay là {now_vi}"),
+        ),
     }
 }
 
@@ -1021,6 +1194,7 @@ fn legacy_note(reading: &AddressReading) -> String {
 mod tests {
     use super::*;
     use crate::parse_qr;
+    use crate::vi_check::assert_vi;
     use proptest::prelude::*;
     use xaso_domain::{PersonalId, Sex};
 
@@ -1244,6 +1418,21 @@ mod tests {
         c.rows.iter().map(|r| (r.field, r.verdict)).collect()
     }
 
+    /// Every note and warning has its Vietnamese twin.
+    fn assert_twins(c: &CardComparison) {
+        for r in &c.rows {
+            assert_eq!(r.note.is_some(), r.note_vi.is_some(), "{r:?}");
+            if let (Some(en), Some(vi)) = (&r.note, &r.note_vi) {
+                assert_vi(en, vi);
+                assert!(vi.starts_with(|ch: char| !ch.is_lowercase()), "{vi}");
+            }
+        }
+        assert_eq!(c.warnings.len(), c.warnings_vi.len(), "{c:?}");
+        for (en, vi) in c.warnings.iter().zip(&c.warnings_vi) {
+            assert_vi(en, vi);
+        }
+    }
+
     #[test]
     fn a_matching_card_with_an_old_address() {
         let c = compare(&parse_qr(CARD).unwrap(), &person());
@@ -1274,6 +1463,11 @@ mod tests {
             a.note.as_deref(),
             Some("old address; Xã Tế Lợi, Huyện Nông Cống, Tỉnh Thanh Hóa is now Xã Thắng Lợi, Tỉnh Thanh Hóa")
         );
+        assert_eq!(
+            a.note_vi.as_deref(),
+            Some("Địa chỉ trước ngày 01/7/2025; Xã Tế Lợi, Huyện Nông Cống, Tỉnh Thanh Hóa nay là Xã Thắng Lợi, Tỉnh Thanh Hóa")
+        );
+        assert_twins(&c);
         assert_eq!(a.current_units.len(), 1);
         assert_eq!(a.current_units[0].code, "16309");
         let dob = c.row("date_of_birth").unwrap();
@@ -1314,6 +1508,11 @@ mod tests {
             a.note.as_deref().unwrap().starts_with("same commune"),
             "{a:?}"
         );
+        assert_eq!(
+            a.note_vi.as_deref(),
+            Some("Cùng xã/phường, nhưng thẻ ghi \"Thôn 5\" còn cơ sở dữ liệu ghi \"Thôn 2\"")
+        );
+        assert_twins(&c);
         assert_eq!(c.differing, 1);
         // Another commune: Thắng Lợi of Hưng Yên is not the demo commune.
         let card = CARD.replace(
@@ -1327,6 +1526,11 @@ mod tests {
             a.note.as_deref(),
             Some("old address; Xã Thắng Lợi, Huyện Văn Giang, Tỉnh Hưng Yên is now Xã Mễ Sở, Tỉnh Hưng Yên; not the register's commune")
         );
+        assert_eq!(
+            a.note_vi.as_deref(),
+            Some("Địa chỉ trước ngày 01/7/2025; Xã Thắng Lợi, Huyện Văn Giang, Tỉnh Hưng Yên nay là Xã Mễ Sở, Tỉnh Hưng Yên; không phải xã/phường trong cơ sở dữ liệu")
+        );
+        assert_twins(&c);
         assert_eq!(a.current_units[0].code, "12049");
         // Unreadable.
         let card = CARD.replace(
@@ -1359,6 +1563,20 @@ mod tests {
             note.contains("was split") && note.contains("one of these"),
             "{note}"
         );
+        let note_vi = a.note_vi.as_deref().unwrap();
+        assert!(
+            note_vi.starts_with("Địa chỉ trước ngày 01/7/2025; Phường Bồ Đề, Quận Long Biên, Thành phố Hà Nội đã được chia tách, nay thuộc ")
+                && note_vi.contains(" hoặc ")
+                && !note_vi.contains(" or ")
+                && note_vi.ends_with("; xã/phường trong cơ sở dữ liệu là một trong các đơn vị này"),
+            "{note_vi}"
+        );
+        assert_twins(&c);
+        let r = &c.address;
+        assert_eq!(
+            r.current_text_vi(),
+            r.current_text().map(|t| t.replace(" or ", " hoặc "))
+        );
     }
 
     #[test]
@@ -1388,6 +1606,8 @@ mod tests {
             n.note.as_deref(),
             Some("the names differ only in their diacritics")
         );
+        assert_eq!(n.note_vi.as_deref(), Some("Hai tên chỉ khác nhau ở dấu"));
+        assert_twins(&c);
         assert_eq!(c.differing, 1);
     }
 
@@ -1400,6 +1620,11 @@ mod tests {
         assert_eq!(d.verdict, Verdict::Equivalent);
         assert_eq!(d.register.as_deref(), Some("1995"));
         assert_eq!(d.note.as_deref(), Some("the register knows only the year"));
+        assert_eq!(
+            d.note_vi.as_deref(),
+            Some("Cơ sở dữ liệu chỉ ghi năm sinh (1995)")
+        );
+        assert_twins(&c);
 
         // The card has the month only, the register the full date.
         let card = CARD.replace("|07031995|", "|00031995|");
@@ -1410,6 +1635,10 @@ mod tests {
         assert_eq!(
             d.note.as_deref(),
             Some("the card gives only the month and year")
+        );
+        assert_eq!(
+            d.note_vi.as_deref(),
+            Some("Thẻ chỉ ghi tháng và năm sinh (03/1995)")
         );
 
         // Incompatible: another month.
@@ -1423,7 +1652,12 @@ mod tests {
         let d = c.row("date_of_birth").unwrap();
         assert_eq!(d.verdict, Verdict::Differs);
         assert_eq!(d.note.as_deref(), Some("day and month are swapped"));
-        assert!(c.warnings.is_empty());
+        assert_eq!(
+            d.note_vi.as_deref(),
+            Some("Ngày và tháng bị đảo chỗ cho nhau (03/07/1995 trên thẻ, 07/03/1995 trong cơ sở dữ liệu)")
+        );
+        assert!(c.warnings.is_empty() && c.warnings_vi.is_empty());
+        assert_twins(&c);
 
         // Another year: the card's own ID disagrees, a warning.
         let card = CARD.replace("|07031995|", "|07031996|");
@@ -1438,6 +1672,15 @@ mod tests {
             c.warnings,
             ["on the card, the ID number says born 1995 but the date of birth is 1996"]
         );
+        assert_eq!(
+            d.note_vi.as_deref(),
+            Some("Năm sinh khác nhau (1996 trên thẻ, 1995 trong cơ sở dữ liệu)")
+        );
+        assert_eq!(
+            c.warnings_vi,
+            ["Trên thẻ, năm sinh theo số định danh là 1995, khác năm sinh 1996"]
+        );
+        assert_twins(&c);
     }
 
     #[test]
@@ -1489,6 +1732,12 @@ mod tests {
             .as_deref()
             .unwrap()
             .ends_with("the register has no house or village"));
+        assert!(a
+            .note_vi
+            .as_deref()
+            .unwrap()
+            .ends_with("; cơ sở dữ liệu chưa ghi số nhà, thôn/xóm"));
+        assert_twins(&c);
     }
 
     #[test]
@@ -1530,9 +1779,118 @@ mod tests {
             c.warnings,
             ["the register records this person as deceased (02/01/2024)"]
         );
+        assert_eq!(
+            c.warnings_vi,
+            ["Theo cơ sở dữ liệu, người này đã mất (02/01/2024)"]
+        );
+        let id = c.row("personal_id").unwrap();
+        assert_eq!(
+            id.note.as_deref(),
+            Some("the card carries another personal ID number")
+        );
+        assert_eq!(
+            id.note_vi.as_deref(),
+            Some("Thẻ mang số định danh khác (038195001234 trên thẻ, 038195009999 trong cơ sở dữ liệu)")
+        );
+        assert_twins(&c);
+    }
+
+    #[test]
+    fn notes_not_met_above_have_their_vietnamese() {
+        // New-style address in another commune.
+        let card = CARD.replace(
+            "Thôn 2, Xã Tế Lợi, Huyện Nông Cống, Tỉnh Thanh Hóa",
+            "Thôn 2, Xã Mễ Sở, Tỉnh Hưng Yên",
+        );
+        let c = compare(&parse_qr(&card).unwrap(), &person());
+        let a = c.row("permanent_address").unwrap();
+        assert_eq!(
+            a.note_vi.as_deref(),
+            Some("Địa chỉ trên thẻ thuộc Xã Mễ Sở, Tỉnh Hưng Yên, không phải xã/phường trong cơ sở dữ liệu")
+        );
+        assert_twins(&c);
+        // Unreadable.
+        let card = CARD.replace(
+            "Thôn 2, Xã Tế Lợi, Huyện Nông Cống, Tỉnh Thanh Hóa",
+            "Somewhere",
+        );
+        let c = compare(&parse_qr(&card).unwrap(), &person());
+        assert_eq!(
+            c.row("permanent_address").unwrap().note_vi.as_deref(),
+            Some("Địa chỉ trên thẻ không nêu xã/phường nào có trong danh mục chính thức")
+        );
+        assert_twins(&c);
+        // The card gives no village.
+        let card = CARD.replace("Thôn 2, Xã Tế Lợi", "Xã Tế Lợi");
+        let c = compare(&parse_qr(&card).unwrap(), &person());
+        assert!(c
+            .row("permanent_address")
+            .unwrap()
+            .note_vi
+            .as_deref()
+            .unwrap()
+            .ends_with("; thẻ không ghi số nhà, thôn/xóm"));
+        assert_twins(&c);
+        // Case or tone placement only.
+        let mut p = person();
+        p.full_name = "Lê Thị Hòa".into();
+        let c = compare(&parse_qr(CARD).unwrap(), &p);
+        assert_eq!(
+            c.row("full_name").unwrap().note_vi.as_deref(),
+            Some("Cùng một tên, chỉ khác chữ hoa, chữ thường hoặc vị trí đặt dấu thanh")
+        );
+        assert_twins(&c);
+    }
+
+    #[test]
+    fn clause_and_sentence_case() {
+        assert_eq!(capitalize_first("địa chỉ cũ"), "Địa chỉ cũ");
+        assert_eq!(capitalize_first(""), "");
+        assert_eq!(lowercase_first("Năm sinh"), "năm sinh");
+        assert_eq!(lowercase_first("CMND cũ"), "CMND cũ");
+        assert_eq!(lowercase_first(""), "");
     }
 
     proptest! {
+        #[test]
+        fn every_comparison_has_its_vietnamese(
+            day in 1u8..=28,
+            month in 1u8..=12,
+            year in 1990i32..=2000,
+            female in any::<bool>(),
+            name in prop::sample::select(vec!["Lê Thị Hoà", "Lê Thị Hòa", "LÊ THỊ HOÀ", "Lê Thị Hóa", "Le Thi Hoa", "Trần Văn Bình"]),
+            village in prop::sample::select(vec!["", "Thôn 2", "Thôn 5", "Xóm 1"]),
+            commune in prop::sample::select(vec![None, Some("16309"), Some("12049"), Some("00118")]),
+            dob_kind in 0u8..4,
+            dead in any::<bool>(),
+        ) {
+            let mut p = person();
+            p.full_name = name.into();
+            p.sex = Some(if female { Sex::Female } else { Sex::Male });
+            p.date_of_birth = match dob_kind {
+                0 => None,
+                1 => Some(PartialDate::Year(year)),
+                2 => Some(PartialDate::YearMonth { year, month }),
+                _ => Some(PartialDate::from_ymd(year, month, day).unwrap()),
+            };
+            p.permanent_address = Address {
+                detail: (!village.is_empty()).then(|| village.to_owned()),
+                commune_code: commune.map(str::to_owned),
+            };
+            p.death_date = dead.then_some(PartialDate::Year(2024));
+            for card in [
+                CARD.to_owned(),
+                CARD.replace("|07031995|", "|03071995|"),
+                CARD.replace("|07031995|Nữ|", "|00001994|Nam|"),
+                CARD.replace(
+                    "Thôn 2, Xã Tế Lợi, Huyện Nông Cống, Tỉnh Thanh Hóa",
+                    "Số 12, Phường Bồ Đề, Quận Long Biên, Thành phố Hà Nội",
+                ),
+            ] {
+                assert_twins(&compare(&parse_qr(&card).unwrap(), &p));
+            }
+        }
+
         #[test]
         fn reading_never_panics(s in "\\PC{0,120}") {
             let r = read_card_address(&s);
@@ -1564,6 +1922,7 @@ mod tests {
             // And a card carrying it compares without panicking.
             if let Ok(card) = parse_qr(&format!("038195001234||Lê Thị Hoà|07031995|Nữ|{text}|15082021")) {
                 let c = compare(&card, &person());
+                assert_twins(&c);
                 prop_assert_eq!(
                     c.differing,
                     c.rows.iter().filter(|r| r.verdict == Verdict::Differs).count()

@@ -109,6 +109,53 @@ impl fmt::Display for DateError {
 
 impl std::error::Error for DateError {}
 
+const LIKE_VI: &str = "hãy nhập ngày dạng 07/03/1995, 03/1995, 1995 hoặc 1995-03-07";
+
+impl DateError {
+    /// The rule in Vietnamese, for the officer pages ([`fmt::Display`] is the English of the
+    /// JSON API and the command line).
+    pub fn vi(&self) -> String {
+        match self {
+            DateError::Empty => format!("Chưa nhập ngày; {LIKE_VI}"),
+            DateError::Unrecognized => format!("Không đọc được ngày; {LIKE_VI}"),
+            DateError::NotIso => "Ngày phải ở dạng ISO: YYYY-MM-DD, YYYY-MM hoặc YYYY".to_owned(),
+            DateError::NotEightDigits => {
+                "Ngày phải gồm đúng 8 chữ số theo thứ tự ngày, tháng, năm, ví dụ 07031995"
+                    .to_owned()
+            }
+            DateError::ShortYear { year } => {
+                format!("Năm {year} phải viết đủ 4 chữ số, ví dụ 1995")
+            }
+            DateError::YearOutOfRange { year } => {
+                format!("Năm {year:04} nằm ngoài khoảng {MIN_YEAR}–{MAX_YEAR}")
+            }
+            DateError::MonthOutOfRange { month } => {
+                format!("Tháng {month} không hợp lệ; tháng phải từ 1 đến 12")
+            }
+            DateError::DayOutOfRange { day, month, year } => {
+                format!("Ngày {day} không có trong tháng {month} năm {year}")
+            }
+            DateError::DayWithoutMonth { day } => format!(
+                "Có ngày {day:02} nhưng tháng là 00 (không rõ); hãy nhập tháng, \
+                 hoặc ghi 00/00/yyyy nếu chỉ biết năm"
+            ),
+            DateError::Incomplete => {
+                "Ngày hoặc tháng là 00, nhưng ở đây cần ngày tháng năm đầy đủ".to_owned()
+            }
+            DateError::ExcelSerialOutOfRange { serial } => format!(
+                "Số ngày kiểu Excel {serial} nằm ngoài khoảng 1–{MAX_EXCEL_SERIAL} \
+                 (từ 01/01/1900 đến 31/12/2099)"
+            ),
+            DateError::ExcelSerialNotANumber => {
+                "Số ngày kiểu Excel không phải là một số hữu hạn".to_owned()
+            }
+            DateError::ExcelFakeLeapDay => "Số ngày kiểu Excel 60 ứng với 29/02/1900, một ngày \
+                 không có thật (lỗi năm nhuận 1900 của Excel)"
+                .to_owned(),
+        }
+    }
+}
+
 fn month_name_en(month: u8) -> &'static str {
     match month {
         1 => "January",
@@ -655,6 +702,83 @@ mod tests {
         assert!(err.to_string().contains("expected an ISO date"), "{err}");
     }
 
+    #[test]
+    fn vietnamese_rules_name_the_values() {
+        let vi = |text: &str| PartialDate::parse(text).unwrap_err().vi();
+        assert_eq!(vi("31/02/1990"), "Ngày 31 không có trong tháng 2 năm 1990");
+        assert_eq!(vi("29/02/1900"), "Ngày 29 không có trong tháng 2 năm 1900");
+        assert_eq!(
+            vi("01/13/2000"),
+            "Tháng 13 không hợp lệ; tháng phải từ 1 đến 12"
+        );
+        assert_eq!(vi("2201"), "Năm 2201 nằm ngoài khoảng 1800–2200");
+        assert_eq!(vi("0999"), "Năm 0999 nằm ngoài khoảng 1800–2200");
+        assert_eq!(vi("07/03/95"), "Năm 95 phải viết đủ 4 chữ số, ví dụ 1995");
+        assert!(vi("").starts_with("Chưa nhập ngày"));
+        assert!(vi("hôm qua").starts_with("Không đọc được ngày"));
+        assert!(vi("07/00/1995").starts_with("Có ngày 07 nhưng tháng là 00"));
+        assert!(vi("80000").contains("80000"));
+        assert_eq!(
+            PartialDate::from_ddmmyyyy("07/03/95").unwrap_err().vi(),
+            "Ngày phải gồm đúng 8 chữ số theo thứ tự ngày, tháng, năm, ví dụ 07031995"
+        );
+        for text in ["31/02/1990", "", "07/00/1995", "80000", "07/03/95", "0999"] {
+            let e = PartialDate::parse(text).unwrap_err();
+            crate::vi_check::assert_vi(&e.to_string(), &e.vi());
+        }
+    }
+
+    /// Exhaustive on purpose: a new variant does not compile until the strategy covers it.
+    fn date_error_variant(e: &DateError) -> usize {
+        match e {
+            DateError::Empty => 0,
+            DateError::Unrecognized => 1,
+            DateError::NotIso => 2,
+            DateError::NotEightDigits => 3,
+            DateError::ShortYear { .. } => 4,
+            DateError::YearOutOfRange { .. } => 5,
+            DateError::MonthOutOfRange { .. } => 6,
+            DateError::DayOutOfRange { .. } => 7,
+            DateError::DayWithoutMonth { .. } => 8,
+            DateError::Incomplete => 9,
+            DateError::ExcelSerialOutOfRange { .. } => 10,
+            DateError::ExcelSerialNotANumber => 11,
+            DateError::ExcelFakeLeapDay => 12,
+        }
+    }
+
+    fn arb_date_error() -> impl Strategy<Value = DateError> {
+        prop_oneof![
+            Just(DateError::Empty),
+            Just(DateError::Unrecognized),
+            Just(DateError::NotIso),
+            Just(DateError::NotEightDigits),
+            "[0-9]{1,3}".prop_map(|year| DateError::ShortYear { year }),
+            any::<i32>().prop_map(|year| DateError::YearOutOfRange { year }),
+            any::<u32>().prop_map(|month| DateError::MonthOutOfRange { month }),
+            (any::<u32>(), 1u8..=12, any::<i32>())
+                .prop_map(|(day, month, year)| DateError::DayOutOfRange { day, month, year }),
+            any::<u32>().prop_map(|day| DateError::DayWithoutMonth { day }),
+            Just(DateError::Incomplete),
+            any::<i64>().prop_map(|serial| DateError::ExcelSerialOutOfRange { serial }),
+            Just(DateError::ExcelSerialNotANumber),
+            Just(DateError::ExcelFakeLeapDay),
+        ]
+    }
+
+    #[test]
+    fn the_strategy_reaches_every_variant() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let mut seen = [false; 13];
+        for _ in 0..1000 {
+            let e = arb_date_error().new_tree(&mut runner).unwrap().current();
+            seen[date_error_variant(&e)] = true;
+        }
+        assert!(seen.iter().all(|s| *s), "{seen:?}");
+    }
+
     pub(crate) fn arb_partial_date() -> impl Strategy<Value = PartialDate> {
         (MIN_YEAR..=MAX_YEAR, 1u8..=12, 1u8..=31, 0u8..3).prop_map(|(y, m, d, kind)| match kind {
             0 => PartialDate::Year(y),
@@ -671,6 +795,11 @@ mod tests {
             prop_assert_eq!(PartialDate::parse_iso(&d.to_iso()), Ok(d));
             let json = serde_json::to_string(&d).unwrap();
             prop_assert_eq!(serde_json::from_str::<PartialDate>(&json).unwrap(), d);
+        }
+
+        #[test]
+        fn every_date_error_has_its_vietnamese(e in arb_date_error()) {
+            crate::vi_check::assert_vi(&e.to_string(), &e.vi());
         }
 
         #[test]

@@ -72,15 +72,64 @@ fn is_already_normal(s: &str) -> bool {
             == unicode_normalization::IsNormalized::Yes
 }
 
-/// What is wrong with a full name, if anything: it must contain letters and no digits.
+/// `s` in NFC and nothing else changed: for messages that quote what was typed.
+pub fn nfc(s: &str) -> String {
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        return s.to_owned();
+    }
+    s.nfc().collect()
+}
+
+/// What is wrong with a full name, if anything: it must contain letters and no digits. The
+/// English rule; [`check_full_name`] gives the rule itself, with its Vietnamese.
 pub fn full_name_problem(s: &str) -> Option<&'static str> {
+    check_full_name(s).map(NameProblem::en)
+}
+
+/// What is wrong with a full name, if anything: it must contain letters and no digits.
+pub fn check_full_name(s: &str) -> Option<NameProblem> {
     // Checked on every imported row: a scan, not a key computation.
     if !s.chars().any(char::is_alphabetic) {
-        Some("the full name is required and must contain letters")
+        Some(NameProblem::NoLetters)
     } else if s.chars().any(|c| c.is_ascii_digit()) {
-        Some("a name has no digits")
+        Some(NameProblem::Digits)
     } else {
         None
+    }
+}
+
+/// A rule a full name breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameProblem {
+    /// Empty, or no letter at all.
+    NoLetters,
+    /// A digit in the name (a slip of the keyboard, or another column pasted in).
+    Digits,
+}
+
+impl NameProblem {
+    pub const ALL: [NameProblem; 2] = [NameProblem::NoLetters, NameProblem::Digits];
+
+    /// The rule in English (the JSON API, the command line).
+    pub fn en(self) -> &'static str {
+        match self {
+            NameProblem::NoLetters => "the full name is required and must contain letters",
+            NameProblem::Digits => "a name has no digits",
+        }
+    }
+
+    /// The rule in Vietnamese, for the officer pages.
+    pub fn vi(self) -> &'static str {
+        match self {
+            NameProblem::NoLetters => "Họ và tên là bắt buộc và phải có chữ cái",
+            NameProblem::Digits => "Họ và tên không được có chữ số",
+        }
+    }
+}
+
+impl std::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.en())
     }
 }
 
@@ -281,6 +330,31 @@ mod tests {
 
     fn nfd(s: &str) -> String {
         s.nfd().collect()
+    }
+
+    #[test]
+    fn full_name_rules_in_both_languages() {
+        assert_eq!(check_full_name("Nguyễn Văn An"), None);
+        assert_eq!(full_name_problem("Nguyễn Văn An"), None);
+        assert_eq!(check_full_name(" - "), Some(NameProblem::NoLetters));
+        assert_eq!(check_full_name("Nguyễn V4n An"), Some(NameProblem::Digits));
+        assert_eq!(
+            full_name_problem(""),
+            Some("the full name is required and must contain letters")
+        );
+        assert_eq!(full_name_problem("An 2"), Some("a name has no digits"));
+        assert_eq!(
+            check_full_name("An 2").map(NameProblem::vi),
+            Some("Họ và tên không được có chữ số")
+        );
+        // Every variant: exhaustive, so a new one does not compile until listed in ALL.
+        for p in NameProblem::ALL {
+            match p {
+                NameProblem::NoLetters | NameProblem::Digits => {}
+            }
+            assert_eq!(p.to_string(), p.en());
+            crate::vi_check::assert_vi(p.en(), p.vi());
+        }
     }
 
     #[test]

@@ -121,6 +121,32 @@ impl fmt::Display for PersonalIdError {
 
 impl std::error::Error for PersonalIdError {}
 
+impl PersonalIdError {
+    /// The rule in Vietnamese, for the officer pages ([`fmt::Display`] is the English of the
+    /// JSON API and the command line).
+    pub fn vi(&self) -> String {
+        match self {
+            PersonalIdError::Empty => "Chưa nhập số định danh cá nhân".to_owned(),
+            PersonalIdError::WrongLength { len } => {
+                format!("Số định danh phải có đúng 12 chữ số, đã nhập {len}")
+            }
+            PersonalIdError::NotDigits { position } => {
+                format!("Ký tự thứ {position} của số định danh không phải là chữ số")
+            }
+            PersonalIdError::UnknownBirthplace { code } => format!(
+                "Mã tỉnh nơi đăng ký khai sinh {code:03} không tồn tại (mã tỉnh từ 001 đến 096, \
+                 hoặc từ 101 đến 295 nếu đăng ký khai sinh ở nước ngoài)"
+            ),
+            PersonalIdError::BirthYearOutOfRange { year } => {
+                format!("Năm sinh {year} không ghi được trong số định danh (chỉ từ 1900 đến 2399)")
+            }
+            PersonalIdError::SerialTooLarge { serial } => {
+                format!("Dãy số ngẫu nhiên {serial} dài quá 6 chữ số")
+            }
+        }
+    }
+}
+
 /// A valid personal ID number: exactly 12 ASCII digits with a known birthplace code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PersonalId(String);
@@ -297,6 +323,23 @@ impl fmt::Display for IdMismatch {
     }
 }
 
+impl IdMismatch {
+    /// The disagreement in Vietnamese, for the officer pages ([`fmt::Display`] is the English
+    /// of the JSON API and the command line).
+    pub fn vi(&self) -> String {
+        match self {
+            IdMismatch::BirthYear { in_id, recorded } => {
+                format!("Năm sinh theo số định danh là {in_id}, khác năm sinh {recorded}")
+            }
+            IdMismatch::Sex { in_id, recorded } => format!(
+                "Giới tính theo số định danh là {}, khác giới tính {}",
+                in_id.label_vi(),
+                recorded.label_vi()
+            ),
+        }
+    }
+}
+
 /// Why a text is not an old 9-digit identity card number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CmndError {
@@ -323,6 +366,22 @@ impl fmt::Display for CmndError {
 }
 
 impl std::error::Error for CmndError {}
+
+impl CmndError {
+    /// The rule in Vietnamese, for the officer pages ([`fmt::Display`] is the English of the
+    /// JSON API and the command line).
+    pub fn vi(&self) -> String {
+        match self {
+            CmndError::Empty => "Chưa nhập số chứng minh nhân dân (CMND)".to_owned(),
+            CmndError::WrongLength { len } => {
+                format!("Số CMND phải có đúng 9 chữ số, đã nhập {len}")
+            }
+            CmndError::NotDigits { position } => {
+                format!("Ký tự thứ {position} của số CMND không phải là chữ số")
+            }
+        }
+    }
+}
 
 /// The old 9-digit identity card number (chứng minh nhân dân), still found in sector data and on
 /// the chip card's QR code. Nothing in it can be checked beyond its shape.
@@ -566,6 +625,129 @@ mod tests {
         );
     }
 
+    #[test]
+    fn vietnamese_rules_name_the_values() {
+        use crate::vi_check::assert_vi;
+        let e = PersonalId::parse("03809500123").unwrap_err();
+        assert_eq!(e.vi(), "Số định danh phải có đúng 12 chữ số, đã nhập 11");
+        assert_eq!(e.to_string(), "must be 12 digits, got 11");
+        let e = PersonalId::parse("099095001234").unwrap_err();
+        assert!(
+            e.vi()
+                .starts_with("Mã tỉnh nơi đăng ký khai sinh 099 không tồn tại"),
+            "{}",
+            e.vi()
+        );
+        let e = PersonalId::parse("0380A5001234").unwrap_err();
+        assert_eq!(e.vi(), "Ký tự thứ 5 của số định danh không phải là chữ số");
+        assert_eq!(
+            PersonalId::parse(" ").unwrap_err().vi(),
+            "Chưa nhập số định danh cá nhân"
+        );
+        let e = PersonalId::build(38, Sex::Male, 2400, 1).unwrap_err();
+        assert!(e.vi().contains("2400"), "{}", e.vi());
+        assert_eq!(
+            Cmnd::parse("1734").unwrap_err().vi(),
+            "Số CMND phải có đúng 9 chữ số, đã nhập 4"
+        );
+        assert_eq!(
+            Cmnd::parse("17345678x").unwrap_err().vi(),
+            "Ký tự thứ 9 của số CMND không phải là chữ số"
+        );
+
+        let id = PersonalId::parse("038185001234").unwrap();
+        let m = id.check_against(Some(&PartialDate::Year(1986)), Some(Sex::Male));
+        assert_eq!(
+            m.iter().map(IdMismatch::vi).collect::<Vec<_>>(),
+            [
+                "Năm sinh theo số định danh là 1985, khác năm sinh 1986",
+                "Giới tính theo số định danh là Nữ, khác giới tính Nam",
+            ]
+        );
+        for m in &m {
+            assert_vi(&m.to_string(), &m.vi());
+        }
+    }
+
+    /// Exhaustive on purpose: a new variant does not compile until the tests below cover it.
+    fn id_error_variant(e: &PersonalIdError) -> usize {
+        match e {
+            PersonalIdError::Empty => 0,
+            PersonalIdError::WrongLength { .. } => 1,
+            PersonalIdError::NotDigits { .. } => 2,
+            PersonalIdError::UnknownBirthplace { .. } => 3,
+            PersonalIdError::BirthYearOutOfRange { .. } => 4,
+            PersonalIdError::SerialTooLarge { .. } => 5,
+        }
+    }
+
+    fn cmnd_error_variant(e: &CmndError) -> usize {
+        match e {
+            CmndError::Empty => 0,
+            CmndError::WrongLength { .. } => 1,
+            CmndError::NotDigits { .. } => 2,
+        }
+    }
+
+    fn mismatch_variant(m: &IdMismatch) -> usize {
+        match m {
+            IdMismatch::BirthYear { .. } => 0,
+            IdMismatch::Sex { .. } => 1,
+        }
+    }
+
+    fn arb_sex() -> impl Strategy<Value = Sex> {
+        prop_oneof![Just(Sex::Male), Just(Sex::Female)]
+    }
+
+    fn arb_id_error() -> impl Strategy<Value = PersonalIdError> {
+        prop_oneof![
+            Just(PersonalIdError::Empty),
+            any::<usize>().prop_map(|len| PersonalIdError::WrongLength { len }),
+            any::<usize>().prop_map(|position| PersonalIdError::NotDigits { position }),
+            any::<u16>().prop_map(|code| PersonalIdError::UnknownBirthplace { code }),
+            any::<i32>().prop_map(|year| PersonalIdError::BirthYearOutOfRange { year }),
+            any::<u32>().prop_map(|serial| PersonalIdError::SerialTooLarge { serial }),
+        ]
+    }
+
+    fn arb_cmnd_error() -> impl Strategy<Value = CmndError> {
+        prop_oneof![
+            Just(CmndError::Empty),
+            any::<usize>().prop_map(|len| CmndError::WrongLength { len }),
+            any::<usize>().prop_map(|position| CmndError::NotDigits { position }),
+        ]
+    }
+
+    fn arb_mismatch() -> impl Strategy<Value = IdMismatch> {
+        prop_oneof![
+            (any::<i32>(), any::<i32>())
+                .prop_map(|(in_id, recorded)| IdMismatch::BirthYear { in_id, recorded }),
+            (arb_sex(), arb_sex())
+                .prop_map(|(in_id, recorded)| IdMismatch::Sex { in_id, recorded }),
+        ]
+    }
+
+    #[test]
+    fn the_strategies_reach_every_variant() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let mut seen = ([false; 6], [false; 3], [false; 2]);
+        for _ in 0..500 {
+            let e = arb_id_error().new_tree(&mut runner).unwrap().current();
+            seen.0[id_error_variant(&e)] = true;
+            let e = arb_cmnd_error().new_tree(&mut runner).unwrap().current();
+            seen.1[cmnd_error_variant(&e)] = true;
+            let m = arb_mismatch().new_tree(&mut runner).unwrap().current();
+            seen.2[mismatch_variant(&m)] = true;
+        }
+        assert!(
+            seen.0.iter().chain(&seen.1).chain(&seen.2).all(|s| *s),
+            "{seen:?}"
+        );
+    }
+
     proptest! {
         #[test]
         fn build_then_parse(
@@ -583,6 +765,31 @@ mod tests {
             prop_assert_eq!(back.birth_year(), year);
             prop_assert_eq!(back.serial(), serial);
             prop_assert!(back.check_against(Some(&PartialDate::Year(year)), Some(sex)).is_empty());
+        }
+
+        #[test]
+        fn every_id_error_has_its_vietnamese(e in arb_id_error()) {
+            crate::vi_check::assert_vi(&e.to_string(), &e.vi());
+        }
+
+        #[test]
+        fn every_cmnd_error_has_its_vietnamese(e in arb_cmnd_error()) {
+            crate::vi_check::assert_vi(&e.to_string(), &e.vi());
+        }
+
+        #[test]
+        fn every_mismatch_has_its_vietnamese(m in arb_mismatch()) {
+            crate::vi_check::assert_vi(&m.to_string(), &m.vi());
+            let vi = m.vi();
+            let named = match m {
+                IdMismatch::BirthYear { in_id, recorded } => {
+                    vi.contains(&in_id.to_string()) && vi.contains(&recorded.to_string())
+                }
+                IdMismatch::Sex { in_id, recorded } => {
+                    vi.contains(in_id.label_vi()) && vi.contains(recorded.label_vi())
+                }
+            };
+            prop_assert!(named, "{}", vi);
         }
 
         #[test]

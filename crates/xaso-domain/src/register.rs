@@ -127,13 +127,12 @@ impl Person {
 
     /// The rules a whole record must satisfy beyond each value being well-formed, each broken
     /// one with the field it concerns (API field names; the importer maps them to columns).
-    /// One list for every way a record enters the register.
+    /// One list for every way a record enters the register. Each rule comes in English
+    /// (`rule`, for the JSON API and the command line) and Vietnamese (`rule_vi`).
     pub fn problems(&self) -> Vec<FieldProblem> {
         let mut out = Vec::new();
-        let mut problem =
-            |field: &'static str, rule: String| out.push(FieldProblem { field, rule });
-        if let Some(rule) = crate::name::full_name_problem(&self.full_name) {
-            problem("full_name", rule.into());
+        if let Some(p) = crate::name::check_full_name(&self.full_name) {
+            out.push(FieldProblem::new("full_name", p.en(), p.vi()));
         }
         for m in self
             .personal_id
@@ -143,40 +142,67 @@ impl Person {
                 crate::personal_id::IdMismatch::Sex { .. } => "sex",
                 crate::personal_id::IdMismatch::BirthYear { .. } => "date_of_birth",
             };
-            problem(field, m.to_string());
+            out.push(FieldProblem::new(field, m.to_string(), m.vi()));
         }
         if let (Some(birth), Some(death)) = (self.date_of_birth, self.death_date) {
             // Partial dates compare by what both know: the year, or the whole date.
             let before = death.year() < birth.year()
                 || matches!((death.full(), birth.full()), (Some(d), Some(b)) if d < b);
             if before {
-                problem(
+                out.push(FieldProblem::new(
                     "death_date",
-                    "the date of death is before the date of birth".into(),
-                );
+                    "the date of death is before the date of birth",
+                    format!(
+                        "Ngày mất ({}) trước ngày sinh ({})",
+                        death.to_vi(),
+                        birth.to_vi()
+                    ),
+                ));
             }
         }
         if let Some(code) = &self.ethnicity {
             if crate::ethnic::ethnic_by_code(code).is_none() {
-                problem(
+                out.push(FieldProblem::new(
                     "ethnicity",
                     format!(
                         "{code:?} is not an ethnic group code of Decision 1019/QĐ-TCTK (01–54)"
                     ),
-                );
+                    format!(
+                        "Mã dân tộc {:?} không có trong danh mục của Quyết định \
+                         1019/QĐ-TCTK (từ 01 đến 54)",
+                        crate::name::nfc(code)
+                    ),
+                ));
             }
         }
-        for (field, address) in [
-            ("permanent_address.commune_code", &self.permanent_address),
-            ("temporary_address.commune_code", &self.temporary_address),
-            ("current_address.commune_code", &self.current_address),
+        for (field, address, which_vi) in [
+            (
+                "permanent_address.commune_code",
+                &self.permanent_address,
+                "nơi thường trú",
+            ),
+            (
+                "temporary_address.commune_code",
+                &self.temporary_address,
+                "nơi tạm trú",
+            ),
+            (
+                "current_address.commune_code",
+                &self.current_address,
+                "nơi ở hiện tại",
+            ),
         ] {
             if let Some(code) = &address.commune_code {
                 if crate::admin_units::units().commune(code).is_none() {
-                    problem(
+                    out.push(FieldProblem::new(
                         field,
                         format!("{code:?} is not the code of a commune in force since 1 July 2025"),
-                    );
+                        format!(
+                            "Mã xã {which_vi} {:?} không phải là mã xã, phường, đặc khu \
+                             đang có hiệu lực từ ngày 01/7/2025",
+                            crate::name::nfc(code)
+                        ),
+                    ));
                 }
             }
         }
@@ -187,8 +213,23 @@ impl Person {
 /// A rule a record breaks, and the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldProblem {
+    /// The API's field name ("date_of_birth", "permanent_address.commune_code"…).
     pub field: &'static str,
+    /// The rule in English (the JSON API, the command line, the import report).
     pub rule: String,
+    /// The same rule in Vietnamese, for the officer pages.
+    pub rule_vi: String,
+}
+
+impl FieldProblem {
+    /// A problem with its rule in both languages.
+    pub fn new(field: &'static str, rule: impl Into<String>, rule_vi: impl Into<String>) -> Self {
+        FieldProblem {
+            field,
+            rule: rule.into(),
+            rule_vi: rule_vi.into(),
+        }
+    }
 }
 
 /// A household (hộ gia đình): its number, head and address. Members are the persons whose
@@ -390,6 +431,61 @@ mod tests {
                 "current_address.commune_code"
             ]
         );
+        for problem in p.problems() {
+            crate::vi_check::assert_vi(&problem.rule, &problem.rule_vi);
+        }
+        let vi: Vec<String> = p.problems().into_iter().map(|x| x.rule_vi).collect();
+        assert_eq!(
+            vi,
+            [
+                "Họ và tên không được có chữ số",
+                "Năm sinh theo số định danh là 1995, khác năm sinh 1996",
+                "Giới tính theo số định danh là Nam, khác giới tính Nữ",
+                "Ngày mất (1990) trước ngày sinh (07/03/1996)",
+                "Mã dân tộc \"99\" không có trong danh mục của Quyết định 1019/QĐ-TCTK (từ 01 đến 54)",
+                "Mã xã nơi ở hiện tại \"99999\" không phải là mã xã, phường, đặc khu đang có hiệu lực \
+                 từ ngày 01/7/2025",
+            ]
+        );
+        // The English stays what the API and the importer have always said.
+        assert_eq!(
+            p.problems()[3].rule,
+            "the date of death is before the date of birth"
+        );
+        let mut r = person("038095001234", "Trần Thị Bích");
+        r.permanent_address.commune_code = Some("00000".into());
+        r.temporary_address.commune_code = Some("1".into());
+        let problems = r.problems();
+        assert_eq!(
+            problems[0].rule,
+            "\"00000\" is not the code of a commune in force since 1 July 2025"
+        );
+        assert!(problems[0]
+            .rule_vi
+            .starts_with("Mã xã nơi thường trú \"00000\""));
+        assert!(problems[1].rule_vi.starts_with("Mã xã nơi tạm trú \"1\""));
+        for problem in &problems {
+            crate::vi_check::assert_vi(&problem.rule, &problem.rule_vi);
+        }
+        // What was typed is quoted in NFC.
+        let mut t = person("038095001234", "Trần Thị Bích");
+        t.ethnicity = Some("Kho\u{302}\u{301}".into());
+        let problems = t.problems();
+        assert!(
+            problems[0].rule_vi.starts_with("Mã dân tộc \"Khố\""),
+            "{problems:?}"
+        );
+        crate::vi_check::assert_vi(&problems[0].rule, &problems[0].rule_vi);
+        let empty = person("038095001234", "");
+        assert_eq!(
+            empty.problems(),
+            [FieldProblem::new(
+                "full_name",
+                "the full name is required and must contain letters",
+                "Họ và tên là bắt buộc và phải có chữ cái"
+            )]
+        );
+
         // A year-only birth and a full death date in that year are compatible.
         let mut q = person("038095001234", "An");
         q.date_of_birth = Some(PartialDate::parse("1995").unwrap());

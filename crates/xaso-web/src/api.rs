@@ -272,8 +272,9 @@ pub(crate) enum QueryProblem {
     Empty,
     /// Digits only, but neither 12 nor 9 of them.
     DigitCount(usize),
-    BadPersonalId(String),
-    BadQr(String),
+    /// The rule broken, in English and in Vietnamese.
+    BadPersonalId(String, String),
+    BadQr(String, String),
     NoLetters,
     BadBirthYear(i32),
 }
@@ -283,7 +284,7 @@ impl QueryProblem {
         match self {
             QueryProblem::Empty => "type a personal ID number (12 digits), an old CMND number (9 digits), a name (with or without tones, optionally followed by a birth year) or scan a card".into(),
             QueryProblem::DigitCount(n) => format!("a number must be a 12-digit personal ID or a 9-digit CMND, got {n} digits"),
-            QueryProblem::BadPersonalId(e) | QueryProblem::BadQr(e) => e.clone(),
+            QueryProblem::BadPersonalId(e, _) | QueryProblem::BadQr(e, _) => e.clone(),
             QueryProblem::NoLetters => "the name has no letters".into(),
             QueryProblem::BadBirthYear(y) => format!("{y} is not a year between 1800 and 2200"),
         }
@@ -307,7 +308,8 @@ pub(crate) fn classify_query(
         }
     }
     if q.contains('|') {
-        let card = xaso_card::parse_qr(q).map_err(|e| QueryProblem::BadQr(e.to_string()))?;
+        let card =
+            xaso_card::parse_qr(q).map_err(|e| QueryProblem::BadQr(e.to_string(), e.vi()))?;
         return Ok(SearchQuery::Qr(Box::new(card)));
     }
     let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect();
@@ -315,7 +317,7 @@ pub(crate) fn classify_query(
         return match compact.len() {
             12 => PersonalId::parse(&compact)
                 .map(SearchQuery::PersonalId)
-                .map_err(|e| QueryProblem::BadPersonalId(e.to_string())),
+                .map_err(|e| QueryProblem::BadPersonalId(e.to_string(), e.vi())),
             9 => Ok(SearchQuery::Cmnd(compact)),
             n => Err(QueryProblem::DigitCount(n)),
         };

@@ -36,6 +36,14 @@ impl Lang {
         }
     }
 
+    /// The English or the Vietnamese of a text that comes in both.
+    pub fn pick<'a>(self, en: &'a str, vi: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
     pub fn msg(self) -> &'static Messages {
         match self {
             Lang::Vi => &VI,

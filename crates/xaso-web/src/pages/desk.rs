@@ -74,7 +74,10 @@ pub async fn scan(
         Err(e) => Ok(desk_view(
             &state,
             &officer,
-            Some(("error", fill(m.desk_bad_qr, &[&e.to_string()]))),
+            Some((
+                "error",
+                fill(m.desk_bad_qr, &[officer.lang.pick(&e.to_string(), &e.vi())]),
+            )),
             html! {},
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
@@ -148,8 +151,14 @@ fn verdict_class(v: Verdict) -> &'static str {
 
 fn comparison_table(officer: &Officer, cmp: &CardComparison) -> maud::Markup {
     let m = officer.m();
+    let vietnamese = officer.lang == crate::i18n::Lang::Vi;
+    let warnings = if vietnamese {
+        &cmp.warnings_vi
+    } else {
+        &cmp.warnings
+    };
     html! {
-        @for w in &cmp.warnings {
+        @for w in warnings {
             (notice("warning", &fill(m.desk_id_warning, &[w])))
         }
         @if cmp.differing == 0 {
@@ -175,8 +184,8 @@ fn comparison_table(officer: &Officer, cmp: &CardComparison) -> maud::Markup {
                             @if row.field == "permanent_address" && row.current_units.iter().any(|u| u.via != Via::Direct) {
                                 @let now: Vec<String> = row.current_units.iter().map(|u| format!("{}, {}", u.name, u.province_name)).collect();
                                 br; small.note { (fill(m.desk_old_address, &[&now.join(" / ")])) }
-                            } @else if let Some(note) = &row.note {
-                                @if officer.lang == crate::i18n::Lang::En { br; small.note { (note) } }
+                            } @else if let Some(note) = if vietnamese { &row.note_vi } else { &row.note } {
+                                br; small.note { (note) }
                             }
                         }
                     }
@@ -188,8 +197,12 @@ fn comparison_table(officer: &Officer, cmp: &CardComparison) -> maud::Markup {
 
 fn card_only(officer: &Officer, card: &CardQr) -> maud::Markup {
     let m = officer.m();
+    let mismatches = match officer.lang {
+        crate::i18n::Lang::Vi => card.id_mismatches_vi(),
+        crate::i18n::Lang::En => card.id_mismatches.clone(),
+    };
     html! {
-        @for w in &card.id_mismatches {
+        @for w in &mismatches {
             (notice("warning", &fill(m.desk_id_warning, &[w])))
         }
         dl.facts #card-facts {

@@ -189,8 +189,8 @@ fn query_problem_text(lang: Lang, p: &QueryProblem) -> String {
     match p {
         QueryProblem::Empty => m.search_empty.into(),
         QueryProblem::DigitCount(n) => fill(m.search_bad_number, &[&n.to_string()]),
-        QueryProblem::BadPersonalId(e) => fill(m.bad_id, &[e]),
-        QueryProblem::BadQr(e) => fill(m.desk_bad_qr, &[e]),
+        QueryProblem::BadPersonalId(en, vi) => fill(m.bad_id, &[lang.pick(en, vi)]),
+        QueryProblem::BadQr(en, vi) => fill(m.desk_bad_qr, &[lang.pick(en, vi)]),
         QueryProblem::NoLetters => m.search_no_letters.into(),
         QueryProblem::BadBirthYear(y) => fill(m.bad_date, &[&y.to_string()]),
     }
@@ -581,7 +581,8 @@ fn get(p: &Person, key: &str) -> String {
 }
 
 /// Sets a field from the form, or says what is wrong with the value.
-fn set(p: &mut Person, key: &str, kind: Kind, raw: &str, m: &Messages) -> Result<(), String> {
+fn set(p: &mut Person, key: &str, kind: Kind, raw: &str, lang: Lang) -> Result<(), String> {
+    let m = lang.msg();
     let value = raw.trim();
     let text = || Some(name::normalize(value)).filter(|s| !s.is_empty());
     let (group, part) = key.split_once('.').unwrap_or((key, ""));
@@ -591,7 +592,7 @@ fn set(p: &mut Person, key: &str, kind: Kind, raw: &str, m: &Messages) -> Result
         }
         PartialDate::parse(value)
             .map(Some)
-            .map_err(|e| fill(m.bad_date, &[&e.to_string()]))
+            .map_err(|e| fill(m.bad_date, &[lang.pick(&e.to_string(), &e.vi())]))
     };
     match kind {
         Kind::Date => {
@@ -648,7 +649,10 @@ fn set(p: &mut Person, key: &str, kind: Kind, raw: &str, m: &Messages) -> Result
                 r.personal_id = if value.is_empty() {
                     None
                 } else {
-                    Some(PersonalId::parse(value).map_err(|e| fill(m.bad_id, &[&e.to_string()]))?)
+                    Some(
+                        PersonalId::parse(value)
+                            .map_err(|e| fill(m.bad_id, &[lang.pick(&e.to_string(), &e.vi())]))?,
+                    )
                 }
             }
         }
@@ -821,7 +825,7 @@ pub async fn edit(
     let mut values: HashMap<String, String> = HashMap::new();
     for (key, kind) in FIELDS {
         let raw = form.get(*key).cloned().unwrap_or_default();
-        if let Err(e) = set(&mut person, key, *kind, &raw, m) {
+        if let Err(e) = set(&mut person, key, *kind, &raw, lang) {
             errors.insert(key.to_string(), e);
         }
         values.insert(key.to_string(), raw);
@@ -829,8 +833,7 @@ pub async fn edit(
     if errors.is_empty() {
         for problem in person.problems() {
             let text = match lang {
-                // The domain's rules are written in English; say which field in Vietnamese.
-                Lang::Vi => format!("Không hợp lệ ({})", problem.rule),
+                Lang::Vi => problem.rule_vi,
                 Lang::En => problem.rule,
             };
             errors.entry(problem.field.to_string()).or_insert(text);
@@ -1105,13 +1108,13 @@ mod tests {
         assert_eq!(samples.len(), FIELDS.len());
         for ((key, kind), (k2, value)) in FIELDS.iter().zip(samples) {
             assert_eq!(*key, k2);
-            set(&mut p, key, *kind, value, &EN).unwrap();
+            set(&mut p, key, *kind, value, Lang::En).unwrap();
             assert_eq!(get(&p, key), value, "{key}");
             assert!(!field_label(&EN, key).is_empty());
         }
         // Clearing works too.
         for (key, kind) in FIELDS.iter().skip(1) {
-            set(&mut p, key, *kind, "", &EN).unwrap();
+            set(&mut p, key, *kind, "", Lang::En).unwrap();
             assert_eq!(get(&p, key), "", "{key}");
         }
     }
@@ -1119,10 +1122,12 @@ mod tests {
     #[test]
     fn bad_values_name_the_rule() {
         let mut p = Person::new(PersonalId::parse("001085012345").unwrap(), "An");
-        assert!(set(&mut p, "date_of_birth", Kind::Date, "31/02/1985", &EN)
-            .unwrap_err()
-            .contains("valid date"));
-        assert!(set(&mut p, "old_cmnd", Kind::Cmnd, "12", &EN)
+        assert!(
+            set(&mut p, "date_of_birth", Kind::Date, "31/02/1985", Lang::En)
+                .unwrap_err()
+                .contains("valid date")
+        );
+        assert!(set(&mut p, "old_cmnd", Kind::Cmnd, "12", Lang::En)
             .unwrap_err()
             .contains("9 digits"));
         assert!(set(
@@ -1130,10 +1135,13 @@ mod tests {
             "permanent_address.commune_code",
             Kind::Commune,
             "99999",
-            &EN
+            Lang::En
         )
         .unwrap_err()
         .contains("99999"));
-        assert!(set(&mut p, "father.personal_id", Kind::Id, "123", &EN).is_err());
+        assert!(set(&mut p, "father.personal_id", Kind::Id, "123", Lang::En).is_err());
+        // In Vietnamese, the rule is said in Vietnamese.
+        let vi = set(&mut p, "date_of_birth", Kind::Date, "31/02/1985", Lang::Vi).unwrap_err();
+        assert!(vi.contains("tháng 2"), "{vi}");
     }
 }
