@@ -7,6 +7,7 @@
 //! The same options always give the same commune, on every machine: the generator uses its own
 //! PRNG and never iterates a hash map.
 
+mod bench_lists;
 mod card;
 mod generate;
 mod names;
@@ -19,6 +20,9 @@ use std::io::Write;
 use time::Date;
 use xaso_domain::register::{Household, Person, ResidenceEvent};
 
+pub use bench_lists::{
+    write_bench_list, BenchListOptions, BenchListStats, BENCH_LIST_HEADERS, BENCH_TRUTH_HEADERS,
+};
 pub use card::{
     card_qr_payload, card_qr_samples, card_qr_samples_text, write_card_qr_samples, CardQrSample,
     CardSampleKind, CARD_QR_SAMPLES_FILE,

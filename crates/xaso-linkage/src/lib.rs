@@ -1,8 +1,6 @@
 //! The compute core of record linkage for Xã số: matching a sector office's list (welfare
 //! beneficiaries, pupils, health-insurance holders…) to the population register.
 //!
-//! This crate holds the first layers of the engine:
-//!
 //! * [`legacy_encoding`]: cells typed in TCVN3 (ABC) or VNI fonts arrive as mojibake; detect
 //!   and repair them, reporting which cells were converted.
 //! * [`standardise`]: per-record keys: names (full, tone-stripped, family/middle/given, without
@@ -12,15 +10,19 @@
 //!   comparison levels the Fellegi–Sunter model scores: [`compare::NameLevel`],
 //!   [`compare::DateLevel`], [`compare::IdLevel`], [`compare::PhoneLevel`],
 //!   [`compare::VillageLevel`].
-//!
-//! Blocking, scoring (u by sampling, m by EM), assignment and clustering come later and build
-//! on these.
+//! * [`engine`]: the matching engine. [`Linker::new`] standardises and indexes the register;
+//!   [`Linker::link`] links a list to it (blocking by eleven rules, comparison vectors, u from
+//!   random pairs, m by EM, term frequencies for names, greedy one-to-one assignment, the
+//!   list's duplicates) and explains every candidate field by field;
+//!   [`Linker::match_one`] scores one form against a trained [`Model`].
 //!
 //! # Invariants
 //!
-//! * Pure: no I/O, no clock, no randomness, no global mutable state; every function is a
-//!   function of its arguments, so every rule is tested with a table.
-//! * Deterministic: the same input gives the same output on every platform and thread count.
+//! * Pure: no I/O, no global mutable state; every function is a function of its arguments, so
+//!   every rule is tested with a table. The engine reads the clock only to report stage
+//!   timings, and its "random" pairs come from a seeded generator ([`LinkOptions::seed`]).
+//! * Deterministic: the same input gives the same output on every platform and thread count
+//!   (parallel work is cut into fixed chunks merged in order).
 //! * Standardise once, compare many: the functions of [`standardise`] allocate (they run once
 //!   per record); the per-pair comparators of [`compare`] take the precomputed keys by
 //!   reference and allocate nothing for ASCII keys up to [`compare::STACK`] characters (the
@@ -34,8 +36,13 @@
 //!   converted.
 
 pub mod compare;
+pub mod engine;
 pub mod legacy_encoding;
 pub mod standardise;
 mod syllable;
 
+pub use engine::{
+    BlockingCount, Candidate, Decision, FieldModel, FieldWeight, LevelModel, LinkOptions,
+    LinkReport, Linker, ListRecord, Model, RowLink,
+};
 pub use syllable::is_plausible_syllable;

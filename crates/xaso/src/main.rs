@@ -3,6 +3,7 @@
 
 mod calendar_cmd;
 mod import;
+mod reconcile;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -84,6 +85,26 @@ enum Command {
     Export {
         #[command(subcommand)]
         what: ExportWhat,
+    },
+    /// Match a sector list (CSV or XLSX) against the register: every row gets an outcome
+    /// (matched, matched with corrections, to review, not in the register, deceased, moved
+    /// away, duplicate, invalid) in a report that keeps the list's columns.
+    Reconcile {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The sector list (.csv or .xlsx).
+        #[arg(long)]
+        list: PathBuf,
+        /// welfare, civil-status, land, school, health-insurance, sim, cadre or other.
+        #[arg(long, default_value = "other")]
+        kind: String,
+        /// The report: .xlsx (colour-coded, with a summary sheet) or .csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// Name a column when its header is not recognised: FIELD=HEADER with FIELD one of
+        /// name, dob, sex, id, phone, village (repeatable).
+        #[arg(long = "column")]
+        columns: Vec<String>,
     },
     /// The working-day calendar: days off, deadlines.
     Calendar {
@@ -305,6 +326,42 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let db = store.open()?;
             export_registry(db.as_ref(), &out)
+        }
+        Command::Reconcile {
+            store,
+            list,
+            kind,
+            out,
+            columns,
+        } => {
+            const KINDS: [&str; 8] = [
+                "welfare",
+                "civil-status",
+                "land",
+                "school",
+                "health-insurance",
+                "sim",
+                "cadre",
+                "other",
+            ];
+            if !KINDS.contains(&kind.as_str()) {
+                return Err(format!("--kind {kind:?}: use one of {}", KINDS.join(", ")));
+            }
+            let overrides = columns
+                .iter()
+                .map(|c| reconcile::parse_override(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            let db = store.open()?;
+            reconcile::reconcile(
+                db.as_ref(),
+                &reconcile::ReconcileArgs {
+                    list: &list,
+                    kind: &kind,
+                    out: &out,
+                    overrides,
+                    actor: cli_actor(),
+                },
+            )
         }
         Command::Calendar { what } => {
             let text = match what {

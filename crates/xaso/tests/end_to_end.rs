@@ -9,6 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod pages;
+mod reconcile;
 mod webdriver;
 
 const XASO: &str = env!("CARGO_BIN_EXE_xaso");
