@@ -266,6 +266,17 @@ fn is_apostrophe(c: char) -> bool {
 /// The key without any diacritic, for tolerant search: lowercase ASCII letters and digits
 /// separated by single spaces; đ becomes d, apostrophes vanish, other punctuation separates
 /// words, letters outside ASCII that have no ASCII base are dropped.
+/// A column header reduced to lowercase ASCII words: "Số định danh vợ/chồng" →
+/// "so dinh danh vo chong" (for recognising headers however they are typed).
+pub fn header_key(header: &str) -> String {
+    let stripped = stripped_key(header.trim_start_matches('\u{feff}'));
+    let spaced: String = stripped
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 pub fn stripped_key(s: &str) -> String {
     let mut out = String::new();
     let mut pending_space = false;

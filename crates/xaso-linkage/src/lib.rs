@@ -38,6 +38,7 @@
 pub mod compare;
 pub mod engine;
 pub mod legacy_encoding;
+pub mod reconcile;
 pub mod standardise;
 mod syllable;
 

@@ -7,17 +7,7 @@ pub mod xlsx;
 use std::io::Read;
 use std::path::Path;
 
-use xaso_domain::name;
-
-/// A header reduced to lowercase ASCII words: "Số định danh vợ/chồng" → "so dinh danh vo chong".
-pub fn header_key(header: &str) -> String {
-    let stripped = name::stripped_key(header.trim_start_matches('\u{feff}'));
-    let spaced: String = stripped
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    spaced.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use xaso_domain::name::header_key;
 
 /// A cell as read: CSV gives text; XLSX may give numbers (and dates as serial numbers).
 #[derive(Debug, Clone, PartialEq)]
