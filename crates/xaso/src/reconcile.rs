@@ -62,7 +62,13 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
         });
         table.push(texts);
     }
-    eprintln!("{} rows read from {}", records.len(), args.list.display());
+    eprintln!(
+        "{} rows read from {} in {:.1}s",
+        records.len(),
+        args.list.display(),
+        started.elapsed().as_secs_f64()
+    );
+    let stage = Instant::now();
 
     let mut register = Vec::new();
     db.for_each_person(&mut |p| {
@@ -73,7 +79,12 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
     if register.is_empty() {
         return Err("the register is empty: load it first with `xaso import registry`".into());
     }
-    eprintln!("{} persons in the register", register.len());
+    eprintln!(
+        "{} persons read from the register in {:.1}s",
+        register.len(),
+        stage.elapsed().as_secs_f64()
+    );
+    let stage = Instant::now();
     let commune_code = db.get_meta("commune_code").map_err(|e| e.to_string())?;
     let linker = Linker::new(register);
     let progress = |stage: &str, done: usize, total: usize| {
@@ -91,6 +102,8 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
         &progress,
     );
     let register = linker.register();
+    eprintln!("matched in {:.1}s", stage.elapsed().as_secs_f64());
+    let stage = Instant::now();
 
     // The report: the list's columns, then what we found.
     let mut header = headers.clone();
@@ -107,11 +120,19 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
         .map(String::from),
     );
     let n = headers.len();
-    let mut out_rows: Vec<(Fill, Vec<Value>)> = Vec::with_capacity(records.len());
-    let mut csv_rows: Vec<Vec<String>> = Vec::with_capacity(records.len());
-    for (r, texts) in result.rows.iter().zip(&table) {
+    let records_len = records.len();
+    // The list's parsed fields are no longer needed; the report is built from the raw cells.
+    drop(records);
+    let xlsx_report = args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let mut out_rows: Vec<(Fill, Vec<Value>)> = Vec::new();
+    let mut csv_rows: Vec<Vec<String>> = Vec::new();
+    for (r, texts) in result.rows.iter().zip(table.iter_mut()) {
         let person = r.person.map(|i| &register[i]);
-        let mut cells: Vec<String> = texts.clone();
+        let mut cells: Vec<String> = std::mem::take(texts);
         cells.resize(n, String::new());
         cells.extend([
             r.outcome.code().to_string(),
@@ -124,22 +145,19 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
             r.probability.map(|p| format!("{p:.4}")).unwrap_or_default(),
             r.differences.join("; "),
         ]);
-        let mut values: Vec<Value> = cells.iter().map(|c| Value::Text(c.clone())).collect();
-        if let (Some(w), Some(p)) = (r.weight, r.probability) {
-            values[n + 4] = Value::Number((w * 100.0).round() / 100.0);
-            values[n + 5] = Value::Number((p * 10_000.0).round() / 10_000.0);
+        if xlsx_report {
+            let mut values: Vec<Value> = cells.into_iter().map(Value::Text).collect();
+            if let (Some(w), Some(p)) = (r.weight, r.probability) {
+                values[n + 4] = Value::Number((w * 100.0).round() / 100.0);
+                values[n + 5] = Value::Number((p * 10_000.0).round() / 10_000.0);
+            }
+            out_rows.push((fill(r.outcome), values));
+        } else {
+            csv_rows.push(cells);
         }
-        out_rows.push((fill(r.outcome), values));
-        csv_rows.push(cells);
     }
     let measures = result.measures.labelled();
-    let ext = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if ext == "xlsx" {
+    if xlsx_report {
         let mut summary_rows: Vec<(Fill, Vec<Value>)> = Outcome::ALL
             .iter()
             .map(|o| {
@@ -165,23 +183,22 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
         }
         let mut widths = vec![14.0; n];
         widths.extend([24.0, 28.0, 16.0, 24.0, 10.0, 10.0, 60.0]);
-        xlsx::write(
-            args.out,
-            &[
-                Sheet {
-                    name: "Kết quả đối chiếu".into(),
-                    header,
-                    rows: out_rows,
-                    widths,
-                },
-                Sheet {
-                    name: "Tổng hợp".into(),
-                    header: vec!["Chỉ tiêu".into(), "Mã".into(), "Số dòng / %".into()],
-                    rows: summary_rows,
-                    widths: vec![44.0, 26.0, 12.0],
-                },
-            ],
-        )?;
+        let sheets = [
+            Sheet {
+                name: "Kết quả đối chiếu".into(),
+                header,
+                rows: out_rows,
+                widths,
+            },
+            Sheet {
+                name: "Tổng hợp".into(),
+                header: vec!["Chỉ tiêu".into(), "Mã".into(), "Số dòng / %".into()],
+                rows: summary_rows,
+                widths: vec![44.0, 26.0, 12.0],
+            },
+        ];
+        xlsx::write(args.out, &sheets)?;
+        std::mem::forget(sheets);
     } else {
         write_csv(args.out, &header, &csv_rows)?;
     }
@@ -197,12 +214,16 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
             b.rule, b.pairs, b.new_pairs
         );
     }
-    audit(db, args, records.len())?;
+    audit(db, args, records_len)?;
     eprintln!(
-        "report written to {} in {:.1}s",
+        "report written to {} in {:.1}s ({:.1}s in all)",
         args.out.display(),
+        stage.elapsed().as_secs_f64(),
         started.elapsed().as_secs_f64()
     );
+    // A million-row run holds gigabytes in many small allocations: the process is about to
+    // end, so leave them to the operating system instead of freeing them one by one.
+    std::mem::forget((linker, result, table, csv_rows));
     Ok(())
 }
 
