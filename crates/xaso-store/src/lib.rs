@@ -420,8 +420,250 @@ pub trait OfficerStore: Send + Sync {
     fn delete_sessions_seen_before(&self, before: &str) -> Result<u64>;
 }
 
+/// Where a reconciliation run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Waiting for an earlier run to finish.
+    Queued,
+    Running,
+    /// Finished; its rows are stored.
+    Done,
+    /// Stopped; `error` says why.
+    Failed,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        [
+            RunStatus::Queued,
+            RunStatus::Running,
+            RunStatus::Done,
+            RunStatus::Failed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+
+    /// Queued or running.
+    pub fn is_unfinished(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+}
+
+/// A sector list reconciled with the register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileRun {
+    pub id: i64,
+    /// welfare, civil-status, land, school, health-insurance, sim, cadre or other.
+    pub kind: String,
+    pub file_name: String,
+    /// The officer's login.
+    pub created_by: String,
+    /// RFC 3339 UTC ([`now_rfc3339`]).
+    pub created_at: String,
+    pub status: RunStatus,
+    pub error: Option<String>,
+    /// When it became done or failed.
+    pub finished_at: Option<String>,
+    pub row_count: i64,
+    /// Outcome counts and measures (JSON; opaque to the store). Set when done.
+    pub summary: Option<String>,
+    /// Which column is which field (JSON; opaque to the store).
+    pub columns: String,
+    /// The list's headers, in file order.
+    pub headers: Vec<String>,
+}
+
+/// A run about to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRun {
+    pub kind: String,
+    pub file_name: String,
+    pub created_by: String,
+    /// The rows uploaded (the stored rows' count once done).
+    pub row_count: i64,
+    pub columns: String,
+    pub headers: Vec<String>,
+}
+
+/// Runs, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunFilter {
+    pub kind: Option<String>,
+    pub limit: usize,
+}
+
+/// A register person the engine proposed for a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowCandidate {
+    pub personal_id: String,
+    /// Weight, probability and the per-field weights (JSON; opaque to the store).
+    pub detail: String,
+}
+
+/// What became of one row of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReconcileRow {
+    /// The row's line in the file (1 = the header).
+    pub row: i64,
+    /// The list's cells as read.
+    pub cells: Vec<String>,
+    /// The engine's outcome (an outcome code such as "matched" or "probable_match_review").
+    pub engine_outcome: String,
+    /// The outcome now: the engine's, or the latest review decision's.
+    pub outcome: String,
+    /// The register person the row is (or may be).
+    pub personal_id: Option<String>,
+    pub weight: Option<f64>,
+    pub probability: Option<f64>,
+    /// "Field: list value → register value", and notes.
+    pub differences: Vec<String>,
+    pub best: Option<RowCandidate>,
+    pub runner_up: Option<RowCandidate>,
+    /// A digest of the row's mapped values (the same row of a later list has the same key).
+    pub row_key: String,
+    /// The latest review decision ("accept", "reject", "correct"), if any.
+    pub decision: Option<String>,
+}
+
+/// Rows of a run, in file order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowFilter {
+    /// Rows whose current outcome is one of these; empty: every row.
+    pub outcomes: Vec<String>,
+    /// Only rows without a review decision.
+    pub undecided: bool,
+    /// Only rows after this row number.
+    pub after_row: Option<i64>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// What an officer decided about a row's proposed person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    /// The proposed person is the row's.
+    Accept,
+    /// The proposed person is not the row's.
+    Reject,
+    /// Another person (named by the officer) is the row's.
+    Correct,
+}
+
+impl ReviewDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::Accept => "accept",
+            ReviewDecision::Reject => "reject",
+            ReviewDecision::Correct => "correct",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReviewDecision> {
+        [
+            ReviewDecision::Accept,
+            ReviewDecision::Reject,
+            ReviewDecision::Correct,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s.trim())
+    }
+}
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDecision {
+    pub run_id: i64,
+    pub row: i64,
+    pub decision: ReviewDecision,
+    /// The person accepted, rejected, or chosen instead.
+    pub personal_id: Option<String>,
+    pub officer: String,
+    pub note: Option<String>,
+}
+
+/// The row as a decision leaves it (decided by the caller, who knows the register).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowResolution {
+    pub outcome: String,
+    pub personal_id: Option<String>,
+    pub differences: Vec<String>,
+}
+
+/// A recorded decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileDecision {
+    pub run_id: i64,
+    pub row: i64,
+    pub decision: ReviewDecision,
+    pub personal_id: Option<String>,
+    pub officer: String,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub note: Option<String>,
+    /// The run's list kind and the row's key, copied when the decision was recorded.
+    pub kind: String,
+    pub row_key: String,
+}
+
+/// Decisions, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecisionFilter {
+    pub run_id: Option<i64>,
+    pub kind: Option<String>,
+    pub limit: usize,
+}
+
+/// Data cleaning: runs of sector lists against the register, their rows, and the review
+/// decisions. Rows hold personal data; nothing here logs them.
+pub trait ReconcileStore: Send + Sync {
+    /// Records a new run, queued.
+    fn create_run(&self, run: &NewRun) -> Result<ReconcileRun>;
+    /// Sets the status (and the error of a failed run; `finished_at` when done or failed).
+    /// `NotFound` when there is no such run.
+    fn set_run_status(&self, id: i64, status: RunStatus, error: Option<&str>) -> Result<()>;
+    /// Stores every row and the summary and marks the run done, in one transaction: a run is
+    /// done exactly when its rows are there. `Conflict` when the run is already done (or a
+    /// row number repeats), `NotFound` when there is no such run.
+    fn complete_run(&self, id: i64, summary: &str, rows: &[ReconcileRow]) -> Result<()>;
+    /// Marks every queued or running run failed with `error` (a server that restarts has lost
+    /// them); returns how many.
+    fn fail_unfinished_runs(&self, error: &str) -> Result<u64>;
+    fn get_run(&self, id: i64) -> Result<Option<ReconcileRun>>;
+    /// Newest first.
+    fn list_runs(&self, filter: &RunFilter) -> Result<Vec<ReconcileRun>>;
+    /// In row order.
+    fn list_run_rows(&self, run_id: i64, filter: &RowFilter) -> Result<Vec<ReconcileRow>>;
+    /// How many rows the filter selects (its offset and limit ignored).
+    fn count_run_rows(&self, run_id: i64, filter: &RowFilter) -> Result<u64>;
+    /// Rows per current outcome, by outcome code.
+    fn run_outcome_counts(&self, run_id: i64) -> Result<Vec<(String, u64)>>;
+    fn get_run_row(&self, run_id: i64, row: i64) -> Result<Option<ReconcileRow>>;
+    /// Records the decision and applies `resolution` to the row, in one transaction.
+    /// `NotFound` when there is no such row.
+    fn record_decision(
+        &self,
+        decision: &NewDecision,
+        resolution: &RowResolution,
+    ) -> Result<ReconcileDecision>;
+    fn list_decisions(&self, filter: &DecisionFilter) -> Result<Vec<ReconcileDecision>>;
+}
+
 /// Everything the services need from a backend.
-pub trait Store: RegisterStore + AuditStore + TokenStore + MetaStore + OfficerStore {
+pub trait Store:
+    RegisterStore + AuditStore + TokenStore + MetaStore + OfficerStore + ReconcileStore
+{
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
 
@@ -484,6 +726,14 @@ pub(crate) fn prefix_upper_bound(prefix: &str) -> String {
 
 pub(crate) fn person_json(person: &Person) -> Result<String> {
     serde_json::to_string(person).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn strings_json(list: &[String]) -> Result<String> {
+    serde_json::to_string(list).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(crate) fn strings_from_json(data: &str) -> Result<Vec<String>> {
+    Ok(serde_json::from_str(data)?)
 }
 
 pub(crate) fn person_from_json(data: &str) -> Result<Person> {

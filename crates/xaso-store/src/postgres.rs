@@ -21,15 +21,18 @@ use xaso_domain::PersonalId;
 
 use crate::{
     keep_given_name_matches, now_rfc3339, person_from_json, person_json, prefix_upper_bound,
-    rank_name_results, ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
-    CommitDecision, LoadConflict, LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery,
-    OfficerRecord, OfficerStore, PersonKeys, PersonVersion, PreparedPerson, RawPerson,
-    RegisterStore, Result, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
+    rank_name_results, strings_from_json, strings_json, ApiTokenRecord, AuditFilter, AuditRecord,
+    AuditStore, ChangeMeta, CommitDecision, DecisionFilter, LoadConflict, LoadItem, LoadSummary,
+    MetaStore, NameMatch, NameQuery, NewDecision, NewRun, OfficerRecord, OfficerStore, PersonKeys,
+    PersonVersion, PreparedPerson, RawPerson, ReconcileDecision, ReconcileRow, ReconcileRun,
+    ReconcileStore, RegisterStore, Result, ReviewDecision, RowCandidate, RowFilter, RowResolution,
+    RunFilter, RunStatus, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
 };
 
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres/0001_register.sql"),
     include_str!("sql/postgres/0002_officers.sql"),
+    include_str!("sql/postgres/0003_reconcile.sql"),
 ];
 
 /// How long a caller waits for a pooled connection before it opens one of its own (up to
@@ -1427,6 +1430,388 @@ impl OfficerStore for PgStore {
     fn delete_sessions_seen_before(&self, before: &str) -> Result<u64> {
         self.conn()?
             .execute(DELETE_SESSIONS_SEEN_BEFORE, &[&before])
+    }
+}
+
+macro_rules! run_columns {
+    () => {
+        "id, kind, file_name, created_by, created_at, status, error, finished_at, row_count,
+     summary, columns, headers"
+    };
+}
+const INSERT_RUN: &str = concat!(
+    "INSERT INTO reconcile_runs (kind, file_name, created_by, created_at, status, columns, headers,
+     row_count)
+ VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7) RETURNING ",
+    run_columns!()
+);
+const GET_RUN: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    " FROM reconcile_runs WHERE id = $1"
+);
+const LIST_RUNS: &str = concat!(
+    "SELECT ",
+    run_columns!(),
+    " FROM reconcile_runs WHERE ($1::text IS NULL OR kind = $1) ORDER BY id DESC LIMIT $2"
+);
+const SET_RUN_STATUS: &str =
+    "UPDATE reconcile_runs SET status = $2, error = $3, finished_at = $4 WHERE id = $1";
+const FAIL_UNFINISHED_RUNS: &str =
+    "UPDATE reconcile_runs SET status = 'failed', error = $1, finished_at = $2
+ WHERE status IN ('queued', 'running')";
+
+macro_rules! row_columns {
+    () => {
+        "row, cells, engine_outcome, outcome, personal_id, weight, probability, differences,
+     best_id, best, runner_up_id, runner_up, row_key, decision"
+    };
+}
+/// Rows of a run: $2 the outcomes (empty: all), $3 only undecided ones, $4 only after a row.
+macro_rules! row_condition {
+    () => {
+        " WHERE run_id = $1 AND (cardinality($2::text[]) = 0 OR outcome = ANY($2::text[]))
+       AND (NOT $3 OR decision IS NULL) AND ($4::bigint IS NULL OR row > $4)"
+    };
+}
+const LIST_ROWS: &str = concat!(
+    "SELECT ",
+    row_columns!(),
+    " FROM reconcile_rows",
+    row_condition!(),
+    " ORDER BY row LIMIT $5 OFFSET $6"
+);
+const COUNT_ROWS: &str = concat!("SELECT count(*) FROM reconcile_rows", row_condition!());
+const GET_ROW: &str = concat!(
+    "SELECT ",
+    row_columns!(),
+    " FROM reconcile_rows WHERE run_id = $1 AND row = $2"
+);
+const OUTCOME_COUNTS: &str = "SELECT outcome, count(*) FROM reconcile_rows WHERE run_id = $1
+ GROUP BY outcome ORDER BY outcome";
+
+macro_rules! decision_columns {
+    () => {
+        "run_id, row, decision, personal_id, officer, at, note, kind, row_key"
+    };
+}
+const LIST_DECISIONS: &str = concat!(
+    "SELECT ",
+    decision_columns!(),
+    " FROM reconcile_decisions WHERE ($1::bigint IS NULL OR run_id = $1)
+   AND ($2::text IS NULL OR kind = $2) ORDER BY id DESC LIMIT $3"
+);
+
+fn pg_run(r: &Row) -> Result<ReconcileRun> {
+    let status: &str = r.try_get(5)?;
+    let headers: &str = r.try_get(11)?;
+    Ok(ReconcileRun {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        file_name: r.try_get(2)?,
+        created_by: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        // Checked by the schema; an unknown value reads as failed.
+        status: RunStatus::parse(status).unwrap_or(RunStatus::Failed),
+        error: r.try_get(6)?,
+        finished_at: r.try_get(7)?,
+        row_count: r.try_get(8)?,
+        summary: r.try_get(9)?,
+        columns: r.try_get(10)?,
+        headers: strings_from_json(headers)?,
+    })
+}
+
+fn pg_row(r: &Row) -> Result<ReconcileRow> {
+    let cells: &str = r.try_get(1)?;
+    let differences: &str = r.try_get(7)?;
+    let candidate = |id: usize| -> Result<Option<RowCandidate>> {
+        let personal_id: Option<String> = r.try_get(id)?;
+        let detail: Option<String> = r.try_get(id + 1)?;
+        Ok(personal_id.map(|personal_id| RowCandidate {
+            personal_id,
+            detail: detail.unwrap_or_else(|| "{}".into()),
+        }))
+    };
+    Ok(ReconcileRow {
+        row: r.try_get(0)?,
+        cells: strings_from_json(cells)?,
+        engine_outcome: r.try_get(2)?,
+        outcome: r.try_get(3)?,
+        personal_id: r.try_get(4)?,
+        weight: r.try_get(5)?,
+        probability: r.try_get(6)?,
+        differences: strings_from_json(differences)?,
+        best: candidate(8)?,
+        runner_up: candidate(10)?,
+        row_key: r.try_get(12)?,
+        decision: r.try_get(13)?,
+    })
+}
+
+fn pg_decision(r: &Row) -> Result<ReconcileDecision> {
+    let decision: &str = r.try_get(2)?;
+    Ok(ReconcileDecision {
+        run_id: r.try_get(0)?,
+        row: r.try_get(1)?,
+        decision: ReviewDecision::parse(decision).unwrap_or(ReviewDecision::Reject),
+        personal_id: r.try_get(3)?,
+        officer: r.try_get(4)?,
+        at: r.try_get(5)?,
+        note: r.try_get(6)?,
+        kind: r.try_get(7)?,
+        row_key: r.try_get(8)?,
+    })
+}
+
+impl ReconcileStore for PgStore {
+    fn create_run(&self, run: &NewRun) -> Result<ReconcileRun> {
+        let headers = strings_json(&run.headers)?;
+        let row = self.conn()?.query_opt(
+            INSERT_RUN,
+            &[
+                &run.kind,
+                &run.file_name,
+                &run.created_by,
+                &now_rfc3339(),
+                &run.columns,
+                &headers,
+                &run.row_count,
+            ],
+        )?;
+        let row = row.ok_or_else(|| StoreError::Database("the new run was not returned".into()))?;
+        pg_run(&row)
+    }
+
+    fn set_run_status(&self, id: i64, status: RunStatus, error: Option<&str>) -> Result<()> {
+        let finished = (!status.is_unfinished()).then(now_rfc3339);
+        let changed = self
+            .conn()?
+            .execute(SET_RUN_STATUS, &[&id, &status.as_str(), &error, &finished])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("no reconciliation run {id}")));
+        }
+        Ok(())
+    }
+
+    fn complete_run(&self, id: i64, summary: &str, rows: &[ReconcileRow]) -> Result<()> {
+        let at = now_rfc3339();
+        let mut conn = self.conn()?;
+        let mut tx = conn.client.transaction()?;
+        let status = tx.query_opt(
+            "SELECT status FROM reconcile_runs WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )?;
+        let Some(status) = status else {
+            return Err(StoreError::NotFound(format!("no reconciliation run {id}")));
+        };
+        let status: &str = status.try_get(0)?;
+        if status == "done" {
+            return Err(StoreError::Conflict(format!(
+                "reconciliation run {id} is already done"
+            )));
+        }
+        if !rows.is_empty() {
+            let mut buf = Vec::with_capacity(rows.len() * 256);
+            let run = id.to_string();
+            for r in rows {
+                let number = |v: Option<f64>| v.map(|x| x.to_string());
+                let (weight, probability) = (number(r.weight), number(r.probability));
+                let line = r.row.to_string();
+                let cells = strings_json(&r.cells)?;
+                let differences = strings_json(&r.differences)?;
+                copy_row(
+                    &mut buf,
+                    &[
+                        Some(&run),
+                        Some(&line),
+                        Some(&cells),
+                        Some(&r.engine_outcome),
+                        Some(&r.outcome),
+                        r.personal_id.as_deref(),
+                        weight.as_deref(),
+                        probability.as_deref(),
+                        Some(&differences),
+                        r.best.as_ref().map(|c| c.personal_id.as_str()),
+                        r.best.as_ref().map(|c| c.detail.as_str()),
+                        r.runner_up.as_ref().map(|c| c.personal_id.as_str()),
+                        r.runner_up.as_ref().map(|c| c.detail.as_str()),
+                        Some(&r.row_key),
+                        r.decision.as_deref(),
+                    ],
+                );
+            }
+            let mut w = tx.copy_in(concat!(
+                "COPY reconcile_rows (run_id, ",
+                row_columns!(),
+                ") FROM STDIN"
+            ))?;
+            w.write_all(&buf).map_err(io_err)?;
+            w.finish()?;
+        }
+        tx.execute(
+            "UPDATE reconcile_runs SET status = 'done', error = NULL, finished_at = $2,
+                 row_count = $3, summary = $4
+             WHERE id = $1",
+            &[&id, &at, &(rows.len() as i64), &summary],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn fail_unfinished_runs(&self, error: &str) -> Result<u64> {
+        self.conn()?
+            .execute(FAIL_UNFINISHED_RUNS, &[&error, &now_rfc3339()])
+    }
+
+    fn get_run(&self, id: i64) -> Result<Option<ReconcileRun>> {
+        self.conn()?
+            .query_opt(GET_RUN, &[&id])?
+            .as_ref()
+            .map(pg_run)
+            .transpose()
+    }
+
+    fn list_runs(&self, filter: &RunFilter) -> Result<Vec<ReconcileRun>> {
+        let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+        self.conn()?
+            .query(LIST_RUNS, &[&filter.kind, &limit])?
+            .iter()
+            .map(pg_run)
+            .collect()
+    }
+
+    fn list_run_rows(&self, run_id: i64, filter: &RowFilter) -> Result<Vec<ReconcileRow>> {
+        let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+        self.conn()?
+            .query(
+                LIST_ROWS,
+                &[
+                    &run_id,
+                    &filter.outcomes,
+                    &filter.undecided,
+                    &filter.after_row,
+                    &limit,
+                    &offset,
+                ],
+            )?
+            .iter()
+            .map(pg_row)
+            .collect()
+    }
+
+    fn count_run_rows(&self, run_id: i64, filter: &RowFilter) -> Result<u64> {
+        let row = self.conn()?.query_opt(
+            COUNT_ROWS,
+            &[
+                &run_id,
+                &filter.outcomes,
+                &filter.undecided,
+                &filter.after_row,
+            ],
+        )?;
+        let n: i64 = match row {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        };
+        Ok(n as u64)
+    }
+
+    fn run_outcome_counts(&self, run_id: i64) -> Result<Vec<(String, u64)>> {
+        self.conn()?
+            .query(OUTCOME_COUNTS, &[&run_id])?
+            .iter()
+            .map(|r| {
+                let n: i64 = r.try_get(1)?;
+                Ok((r.try_get(0)?, n as u64))
+            })
+            .collect()
+    }
+
+    fn get_run_row(&self, run_id: i64, row: i64) -> Result<Option<ReconcileRow>> {
+        self.conn()?
+            .query_opt(GET_ROW, &[&run_id, &row])?
+            .as_ref()
+            .map(pg_row)
+            .transpose()
+    }
+
+    fn record_decision(
+        &self,
+        d: &NewDecision,
+        resolution: &RowResolution,
+    ) -> Result<ReconcileDecision> {
+        let at = now_rfc3339();
+        let differences = strings_json(&resolution.differences)?;
+        let mut conn = self.conn()?;
+        let mut tx = conn.client.transaction()?;
+        let found = tx.query_opt(
+            "SELECT r.row_key, u.kind FROM reconcile_rows r
+             JOIN reconcile_runs u ON u.id = r.run_id
+             WHERE r.run_id = $1 AND r.row = $2 FOR UPDATE OF r",
+            &[&d.run_id, &d.row],
+        )?;
+        let Some(found) = found else {
+            return Err(StoreError::NotFound(format!(
+                "no row {} in reconciliation run {}",
+                d.row, d.run_id
+            )));
+        };
+        let row_key: String = found.try_get(0)?;
+        let kind: String = found.try_get(1)?;
+        tx.execute(
+            concat!(
+                "INSERT INTO reconcile_decisions (",
+                decision_columns!(),
+                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ),
+            &[
+                &d.run_id,
+                &d.row,
+                &d.decision.as_str(),
+                &d.personal_id,
+                &d.officer,
+                &at,
+                &d.note,
+                &kind,
+                &row_key,
+            ],
+        )?;
+        tx.execute(
+            "UPDATE reconcile_rows SET outcome = $3, personal_id = $4, differences = $5,
+                 decision = $6
+             WHERE run_id = $1 AND row = $2",
+            &[
+                &d.run_id,
+                &d.row,
+                &resolution.outcome,
+                &resolution.personal_id,
+                &differences,
+                &d.decision.as_str(),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(ReconcileDecision {
+            run_id: d.run_id,
+            row: d.row,
+            decision: d.decision,
+            personal_id: d.personal_id.clone(),
+            officer: d.officer.clone(),
+            at,
+            note: d.note.clone(),
+            kind,
+            row_key,
+        })
+    }
+
+    fn list_decisions(&self, filter: &DecisionFilter) -> Result<Vec<ReconcileDecision>> {
+        let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+        self.conn()?
+            .query(LIST_DECISIONS, &[&filter.run_id, &filter.kind, &limit])?
+            .iter()
+            .map(pg_decision)
+            .collect()
     }
 }
 

@@ -12,16 +12,19 @@ use xaso_domain::PersonalId;
 
 use crate::{
     keep_given_name_matches, now_rfc3339, person_from_json, person_json, prefix_upper_bound,
-    rank_name_results, ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
-    CommitDecision, LoadConflict, LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery,
-    OfficerRecord, OfficerStore, PersonKeys, PersonVersion, PreparedPerson, RawPerson,
-    RegisterStore, Result, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
+    rank_name_results, strings_from_json, strings_json, ApiTokenRecord, AuditFilter, AuditRecord,
+    AuditStore, ChangeMeta, CommitDecision, DecisionFilter, LoadConflict, LoadItem, LoadSummary,
+    MetaStore, NameMatch, NameQuery, NewDecision, NewRun, OfficerRecord, OfficerStore, PersonKeys,
+    PersonVersion, PreparedPerson, RawPerson, ReconcileDecision, ReconcileRow, ReconcileRun,
+    ReconcileStore, RegisterStore, Result, ReviewDecision, RowCandidate, RowFilter, RowResolution,
+    RunFilter, RunStatus, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite/0001_register.sql"),
     include_str!("sql/sqlite/0002_officers.sql"),
+    include_str!("sql/sqlite/0003_reconcile.sql"),
 ];
 /// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
 /// their file changes, and the audit log changes on every read of the register.
@@ -1021,6 +1024,422 @@ impl OfficerStore for SqliteStore {
             .prepare_cached("DELETE FROM sessions WHERE last_seen < ?1")?
             .execute([before])?;
         Ok(n as u64)
+    }
+}
+
+const RUN_COLUMNS: &str = "id, kind, file_name, created_by, created_at, status, error,
+     finished_at, row_count, summary, columns, headers";
+
+fn run_row(r: &Row<'_>) -> rusqlite::Result<(ReconcileRun, String)> {
+    let status: String = r.get(5)?;
+    Ok((
+        ReconcileRun {
+            id: r.get(0)?,
+            kind: r.get(1)?,
+            file_name: r.get(2)?,
+            created_by: r.get(3)?,
+            created_at: r.get(4)?,
+            // Checked by the schema; an unknown value reads as failed.
+            status: RunStatus::parse(&status).unwrap_or(RunStatus::Failed),
+            error: r.get(6)?,
+            finished_at: r.get(7)?,
+            row_count: r.get(8)?,
+            summary: r.get(9)?,
+            columns: r.get(10)?,
+            headers: Vec::new(),
+        },
+        r.get(11)?,
+    ))
+}
+
+fn to_run((mut run, headers): (ReconcileRun, String)) -> Result<ReconcileRun> {
+    run.headers = strings_from_json(&headers)?;
+    Ok(run)
+}
+
+const ROW_COLUMNS: &str = "row, cells, engine_outcome, outcome, personal_id, weight,
+     probability, differences, best_id, best, runner_up_id, runner_up, row_key, decision";
+
+type RawRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    String,
+    [Option<String>; 4],
+    String,
+    Option<String>,
+);
+
+fn raw_row(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        [r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?],
+        r.get(12)?,
+        r.get(13)?,
+    ))
+}
+
+fn candidate(id: Option<String>, detail: Option<String>) -> Option<RowCandidate> {
+    id.map(|personal_id| RowCandidate {
+        personal_id,
+        detail: detail.unwrap_or_else(|| "{}".into()),
+    })
+}
+
+fn to_row(raw: RawRow) -> Result<ReconcileRow> {
+    let (row, cells, engine_outcome, outcome, personal_id, weight, probability, diffs, c, key, d) =
+        raw;
+    let [best_id, best, runner_id, runner] = c;
+    Ok(ReconcileRow {
+        row,
+        cells: strings_from_json(&cells)?,
+        engine_outcome,
+        outcome,
+        personal_id,
+        weight,
+        probability,
+        differences: strings_from_json(&diffs)?,
+        best: candidate(best_id, best),
+        runner_up: candidate(runner_id, runner),
+        row_key: key,
+        decision: d,
+    })
+}
+
+/// The WHERE clause of a row filter, its parameters after the run id (?1).
+fn row_condition(filter: &RowFilter) -> (String, Vec<Value>) {
+    let mut sql = String::from("run_id = ?1");
+    let mut binds = Vec::new();
+    if !filter.outcomes.is_empty() {
+        let marks: Vec<String> = filter
+            .outcomes
+            .iter()
+            .map(|o| {
+                binds.push(Value::Text(o.clone()));
+                format!("?{}", binds.len() + 1)
+            })
+            .collect();
+        sql.push_str(&format!(" AND outcome IN ({})", marks.join(", ")));
+    }
+    if filter.undecided {
+        sql.push_str(" AND decision IS NULL");
+    }
+    if let Some(after) = filter.after_row {
+        binds.push(Value::Integer(after));
+        sql.push_str(&format!(" AND row > ?{}", binds.len() + 1));
+    }
+    (sql, binds)
+}
+
+const DECISION_COLUMNS: &str =
+    "run_id, row, decision, personal_id, officer, at, note, kind, row_key";
+
+fn decision_row(r: &Row<'_>) -> rusqlite::Result<ReconcileDecision> {
+    let decision: String = r.get(2)?;
+    Ok(ReconcileDecision {
+        run_id: r.get(0)?,
+        row: r.get(1)?,
+        decision: ReviewDecision::parse(&decision).unwrap_or(ReviewDecision::Reject),
+        personal_id: r.get(3)?,
+        officer: r.get(4)?,
+        at: r.get(5)?,
+        note: r.get(6)?,
+        kind: r.get(7)?,
+        row_key: r.get(8)?,
+    })
+}
+
+impl ReconcileStore for SqliteStore {
+    fn create_run(&self, run: &NewRun) -> Result<ReconcileRun> {
+        let at = now_rfc3339();
+        let headers = strings_json(&run.headers)?;
+        let conn = self.writer();
+        conn.prepare_cached(
+            "INSERT INTO reconcile_runs (kind, file_name, created_by, created_at, status, columns,
+                 headers, row_count)
+             VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            run.kind,
+            run.file_name,
+            run.created_by,
+            at,
+            run.columns,
+            headers,
+            run.row_count
+        ])?;
+        Ok(ReconcileRun {
+            id: conn.last_insert_rowid(),
+            kind: run.kind.clone(),
+            file_name: run.file_name.clone(),
+            created_by: run.created_by.clone(),
+            created_at: at,
+            status: RunStatus::Queued,
+            error: None,
+            finished_at: None,
+            row_count: run.row_count,
+            summary: None,
+            columns: run.columns.clone(),
+            headers: run.headers.clone(),
+        })
+    }
+
+    fn set_run_status(&self, id: i64, status: RunStatus, error: Option<&str>) -> Result<()> {
+        let finished = (!status.is_unfinished()).then(now_rfc3339);
+        let changed = self
+            .writer()
+            .prepare_cached(
+                "UPDATE reconcile_runs SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
+            )?
+            .execute(params![id, status.as_str(), error, finished])?;
+        if changed == 0 {
+            return Err(StoreError::NotFound(format!("no reconciliation run {id}")));
+        }
+        Ok(())
+    }
+
+    fn complete_run(&self, id: i64, summary: &str, rows: &[ReconcileRow]) -> Result<()> {
+        let at = now_rfc3339();
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let status: Option<String> = tx
+            .query_row(
+                "SELECT status FROM reconcile_runs WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match status.as_deref() {
+            None => return Err(StoreError::NotFound(format!("no reconciliation run {id}"))),
+            Some("done") => {
+                return Err(StoreError::Conflict(format!(
+                    "reconciliation run {id} is already done"
+                )))
+            }
+            Some(_) => {}
+        }
+        {
+            let mut insert = tx.prepare_cached(&format!(
+                "INSERT INTO reconcile_rows (run_id, {ROW_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+            ))?;
+            for r in rows {
+                insert
+                    .execute(params![
+                        id,
+                        r.row,
+                        strings_json(&r.cells)?,
+                        r.engine_outcome,
+                        r.outcome,
+                        r.personal_id,
+                        r.weight,
+                        r.probability,
+                        strings_json(&r.differences)?,
+                        r.best.as_ref().map(|c| &c.personal_id),
+                        r.best.as_ref().map(|c| &c.detail),
+                        r.runner_up.as_ref().map(|c| &c.personal_id),
+                        r.runner_up.as_ref().map(|c| &c.detail),
+                        r.row_key,
+                        r.decision,
+                    ])
+                    .map_err(|e| {
+                        if is_unique_violation(&e) {
+                            StoreError::Conflict(format!("row {} repeated in run {id}", r.row))
+                        } else {
+                            e.into()
+                        }
+                    })?;
+            }
+        }
+        tx.execute(
+            "UPDATE reconcile_runs SET status = 'done', error = NULL, finished_at = ?2,
+                 row_count = ?3, summary = ?4
+             WHERE id = ?1",
+            params![id, at, rows.len() as i64, summary],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn fail_unfinished_runs(&self, error: &str) -> Result<u64> {
+        let n = self.writer().execute(
+            "UPDATE reconcile_runs SET status = 'failed', error = ?1, finished_at = ?2
+             WHERE status IN ('queued', 'running')",
+            params![error, now_rfc3339()],
+        )?;
+        Ok(n as u64)
+    }
+
+    fn get_run(&self, id: i64) -> Result<Option<ReconcileRun>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {RUN_COLUMNS} FROM reconcile_runs WHERE id = ?1"
+            ))?
+            .query_row([id], run_row)
+            .optional()?;
+        found.map(to_run).transpose()
+    }
+
+    fn list_runs(&self, filter: &RunFilter) -> Result<Vec<ReconcileRun>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM reconcile_runs WHERE (?1 IS NULL OR kind = ?1)
+             ORDER BY id DESC LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![filter.kind, filter.limit as i64], run_row)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(to_run(r?)?);
+        }
+        Ok(out)
+    }
+
+    fn list_run_rows(&self, run_id: i64, filter: &RowFilter) -> Result<Vec<ReconcileRow>> {
+        let (condition, mut binds) = row_condition(filter);
+        binds.insert(0, Value::Integer(run_id));
+        binds.push(Value::Integer(filter.limit as i64));
+        binds.push(Value::Integer(filter.offset as i64));
+        let n = binds.len();
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {ROW_COLUMNS} FROM reconcile_rows WHERE {condition}
+             ORDER BY row LIMIT ?{} OFFSET ?{n}",
+            n - 1
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(binds), raw_row)?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(to_row(r?)?);
+        }
+        Ok(out)
+    }
+
+    fn count_run_rows(&self, run_id: i64, filter: &RowFilter) -> Result<u64> {
+        let (condition, mut binds) = row_condition(filter);
+        binds.insert(0, Value::Integer(run_id));
+        let conn = self.reader();
+        let n: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM reconcile_rows WHERE {condition}"
+            ))?
+            .query_row(rusqlite::params_from_iter(binds), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    fn run_outcome_counts(&self, run_id: i64) -> Result<Vec<(String, u64)>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT outcome, count(*) FROM reconcile_rows WHERE run_id = ?1
+             GROUP BY outcome ORDER BY outcome",
+        )?;
+        let rows = stmt.query_map([run_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn get_run_row(&self, run_id: i64, row: i64) -> Result<Option<ReconcileRow>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM reconcile_rows WHERE run_id = ?1 AND row = ?2"
+            ))?
+            .query_row([run_id, row], raw_row)
+            .optional()?;
+        found.map(to_row).transpose()
+    }
+
+    fn record_decision(
+        &self,
+        d: &NewDecision,
+        resolution: &RowResolution,
+    ) -> Result<ReconcileDecision> {
+        let at = now_rfc3339();
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let found: Option<(String, String)> = tx
+            .query_row(
+                "SELECT r.row_key, u.kind FROM reconcile_rows r
+                 JOIN reconcile_runs u ON u.id = r.run_id
+                 WHERE r.run_id = ?1 AND r.row = ?2",
+                [d.run_id, d.row],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((row_key, kind)) = found else {
+            return Err(StoreError::NotFound(format!(
+                "no row {} in reconciliation run {}",
+                d.row, d.run_id
+            )));
+        };
+        tx.execute(
+            &format!(
+                "INSERT INTO reconcile_decisions ({DECISION_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+            ),
+            params![
+                d.run_id,
+                d.row,
+                d.decision.as_str(),
+                d.personal_id,
+                d.officer,
+                at,
+                d.note,
+                kind,
+                row_key
+            ],
+        )?;
+        tx.execute(
+            "UPDATE reconcile_rows SET outcome = ?3, personal_id = ?4, differences = ?5,
+                 decision = ?6
+             WHERE run_id = ?1 AND row = ?2",
+            params![
+                d.run_id,
+                d.row,
+                resolution.outcome,
+                resolution.personal_id,
+                strings_json(&resolution.differences)?,
+                d.decision.as_str()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(ReconcileDecision {
+            run_id: d.run_id,
+            row: d.row,
+            decision: d.decision,
+            personal_id: d.personal_id.clone(),
+            officer: d.officer.clone(),
+            at,
+            note: d.note.clone(),
+            kind,
+            row_key,
+        })
+    }
+
+    fn list_decisions(&self, filter: &DecisionFilter) -> Result<Vec<ReconcileDecision>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {DECISION_COLUMNS} FROM reconcile_decisions
+             WHERE (?1 IS NULL OR run_id = ?1) AND (?2 IS NULL OR kind = ?2)
+             ORDER BY id DESC LIMIT ?3"
+        ))?;
+        let rows = stmt.query_map(
+            params![filter.run_id, filter.kind, filter.limit as i64],
+            decision_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
 

@@ -8,8 +8,10 @@ use xaso_domain::register::{
 };
 use xaso_domain::{Cmnd, PartialDate, PersonalId, Sex};
 use xaso_store::{
-    ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, LoadItem, NameQuery,
-    OfficerRecord, OfficerStore, RegisterStore, SessionRecord, Store, StoreError,
+    ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, DecisionFilter, LoadItem,
+    NameQuery, NewDecision, NewRun, OfficerRecord, OfficerStore, ReconcileRow, RegisterStore,
+    ReviewDecision, RowCandidate, RowFilter, RowResolution, RunFilter, RunStatus, SessionRecord,
+    Store, StoreError,
 };
 
 fn sqlite() -> (Box<dyn Store>, Cleanup) {
@@ -899,6 +901,433 @@ fn audit_is_filtered_by_time(store: &dyn Store) {
     .is_empty());
 }
 
+fn new_run(kind: &str, file: &str) -> NewRun {
+    NewRun {
+        kind: kind.into(),
+        file_name: file.into(),
+        created_by: "lao.dong".into(),
+        row_count: 40,
+        columns: r#"{"name":1,"dob":2}"#.into(),
+        headers: vec!["STT".into(), "Họ và tên".into(), "Ngày sinh".into()],
+    }
+}
+
+fn list_row(row: i64, outcome: &str, personal_id: Option<&str>) -> ReconcileRow {
+    let candidate = |id: &str, w: f64| RowCandidate {
+        personal_id: id.into(),
+        detail: format!(
+            r#"{{"weight":{w},"fields":[{{"field":"given","level":"exact","weight":3.5}}]}}"#
+        ),
+    };
+    ReconcileRow {
+        row,
+        cells: vec![
+            row.to_string(),
+            format!("Người \"số\" {row}\tx"),
+            "1990".into(),
+        ],
+        engine_outcome: outcome.into(),
+        outcome: outcome.into(),
+        personal_id: personal_id.map(String::from),
+        weight: personal_id.map(|_| 12.25 + row as f64),
+        probability: personal_id.map(|_| 0.875),
+        differences: if outcome == "matched_with_corrections" {
+            vec![
+                "Họ và tên: A → B".into(),
+                "Ngày sinh: 1990 → 01/02/1990".into(),
+            ]
+        } else {
+            Vec::new()
+        },
+        best: personal_id.map(|id| candidate(id, 12.25 + row as f64)),
+        runner_up: (row % 2 == 0).then(|| candidate("038177000002", -3.5)),
+        row_key: format!("key-{row}"),
+        decision: None,
+    }
+}
+
+fn runs_are_kept_per_kind_newest_first(store: &dyn Store) {
+    let first = store
+        .create_run(&new_run("welfare", "bao-tro.xlsx"))
+        .unwrap();
+    assert_eq!(first.status, RunStatus::Queued);
+    assert_eq!(first.headers[1], "Họ và tên");
+    assert_eq!(
+        first.row_count, 40,
+        "the rows uploaded, until the run is done"
+    );
+    assert!(first.summary.is_none() && first.finished_at.is_none());
+    let land = store.create_run(&new_run("land", "dat.csv")).unwrap();
+    let second = store
+        .create_run(&new_run("welfare", "bao-tro-2.csv"))
+        .unwrap();
+    assert!(first.id < land.id && land.id < second.id);
+    assert_eq!(store.get_run(first.id).unwrap(), Some(first.clone()));
+    assert!(store.get_run(second.id + 100).unwrap().is_none());
+    let ids = |filter: RunFilter| -> Vec<i64> {
+        store
+            .list_runs(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(
+        ids(RunFilter {
+            kind: None,
+            limit: 10
+        }),
+        vec![second.id, land.id, first.id]
+    );
+    assert_eq!(
+        ids(RunFilter {
+            kind: Some("welfare".into()),
+            limit: 10
+        }),
+        vec![second.id, first.id]
+    );
+    assert_eq!(
+        ids(RunFilter {
+            kind: Some("welfare".into()),
+            limit: 1
+        }),
+        vec![second.id]
+    );
+
+    // Running, then failed with its reason; a run that is not there is named.
+    store
+        .set_run_status(first.id, RunStatus::Running, None)
+        .unwrap();
+    let running = store.get_run(first.id).unwrap().unwrap();
+    assert_eq!(running.status, RunStatus::Running);
+    assert!(running.finished_at.is_none());
+    store
+        .set_run_status(land.id, RunStatus::Failed, Some("register_empty"))
+        .unwrap();
+    let failed = store.get_run(land.id).unwrap().unwrap();
+    assert_eq!(failed.status, RunStatus::Failed);
+    assert_eq!(failed.error.as_deref(), Some("register_empty"));
+    assert!(failed.finished_at.is_some());
+    assert!(matches!(
+        store.set_run_status(second.id + 100, RunStatus::Running, None),
+        Err(StoreError::NotFound(_))
+    ));
+    // A restart fails what was queued or running, and nothing else.
+    assert_eq!(store.fail_unfinished_runs("interrupted").unwrap(), 2);
+    for id in [first.id, second.id] {
+        let r = store.get_run(id).unwrap().unwrap();
+        assert_eq!(r.status, RunStatus::Failed);
+        assert_eq!(r.error.as_deref(), Some("interrupted"));
+    }
+    assert_eq!(
+        store.get_run(land.id).unwrap().unwrap().error.as_deref(),
+        Some("register_empty")
+    );
+    assert_eq!(store.fail_unfinished_runs("interrupted").unwrap(), 0);
+}
+
+fn a_run_completes_with_its_rows_in_one_transaction(store: &dyn Store) {
+    let run = store.create_run(&new_run("welfare", "list.csv")).unwrap();
+    let mut rows: Vec<ReconcileRow> = (2..=41)
+        .map(|r| match r % 4 {
+            0 => list_row(r, "matched_by_id", Some("038075000001")),
+            1 => list_row(r, "probable_match_review", Some("038205000003")),
+            2 => list_row(r, "matched_with_corrections", Some("001190000004")),
+            _ => list_row(r, "not_in_register", None),
+        })
+        .collect();
+    // A repeated row number refuses the whole batch and leaves the run as it was.
+    let mut bad = rows.clone();
+    bad.push(list_row(2, "matched", None));
+    assert!(matches!(
+        store.complete_run(run.id, "{}", &bad),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store.get_run(run.id).unwrap().unwrap().status,
+        RunStatus::Queued
+    );
+    assert_eq!(
+        store.count_run_rows(run.id, &RowFilter::default()).unwrap(),
+        0
+    );
+    let summary = r#"{"counts":{"matched_by_id":10},"measures":{"correct":25.0}}"#;
+    store.complete_run(run.id, summary, &rows).unwrap();
+    let done = store.get_run(run.id).unwrap().unwrap();
+    assert_eq!(done.status, RunStatus::Done);
+    assert_eq!(done.row_count, 40);
+    assert_eq!(done.summary.as_deref(), Some(summary));
+    assert!(done.finished_at.is_some());
+    assert!(matches!(
+        store.complete_run(run.id, summary, &rows),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.complete_run(run.id + 100, summary, &rows),
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Every row reads back as written.
+    let all = store
+        .list_run_rows(
+            run.id,
+            &RowFilter {
+                limit: 100,
+                ..RowFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(all, rows);
+    assert_eq!(
+        store.get_run_row(run.id, 7).unwrap().as_ref(),
+        Some(&rows[5])
+    );
+    assert!(store.get_run_row(run.id, 1).unwrap().is_none());
+
+    // Pages of rows by outcome, in row order.
+    let review = RowFilter {
+        outcomes: vec!["probable_match_review".into()],
+        offset: 2,
+        limit: 3,
+        ..RowFilter::default()
+    };
+    let page: Vec<i64> = store
+        .list_run_rows(run.id, &review)
+        .unwrap()
+        .iter()
+        .map(|r| r.row)
+        .collect();
+    assert_eq!(page, vec![13, 17, 21]);
+    assert_eq!(store.count_run_rows(run.id, &review).unwrap(), 10);
+    let after = RowFilter {
+        outcomes: vec!["probable_match_review".into()],
+        after_row: Some(21),
+        limit: 2,
+        ..RowFilter::default()
+    };
+    let page: Vec<i64> = store
+        .list_run_rows(run.id, &after)
+        .unwrap()
+        .iter()
+        .map(|r| r.row)
+        .collect();
+    assert_eq!(page, vec![25, 29]);
+    assert_eq!(store.count_run_rows(run.id, &after).unwrap(), 5);
+    let two = RowFilter {
+        outcomes: vec!["matched_by_id".into(), "not_in_register".into()],
+        limit: 4,
+        ..RowFilter::default()
+    };
+    let page: Vec<i64> = store
+        .list_run_rows(run.id, &two)
+        .unwrap()
+        .iter()
+        .map(|r| r.row)
+        .collect();
+    assert_eq!(page, vec![3, 4, 7, 8]);
+    assert_eq!(store.count_run_rows(run.id, &two).unwrap(), 20);
+    let mut counts = store.run_outcome_counts(run.id).unwrap();
+    counts.sort();
+    assert_eq!(
+        counts,
+        vec![
+            ("matched_by_id".to_string(), 10),
+            ("matched_with_corrections".to_string(), 10),
+            ("not_in_register".to_string(), 10),
+            ("probable_match_review".to_string(), 10),
+        ]
+    );
+    // Another run's rows are its own.
+    let other = store.create_run(&new_run("welfare", "b.csv")).unwrap();
+    rows.truncate(3);
+    store.complete_run(other.id, "{}", &rows).unwrap();
+    assert_eq!(
+        store
+            .count_run_rows(other.id, &RowFilter::default())
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store.count_run_rows(run.id, &RowFilter::default()).unwrap(),
+        40
+    );
+    // An empty list completes too.
+    let empty = store.create_run(&new_run("sim", "empty.csv")).unwrap();
+    store.complete_run(empty.id, "{}", &[]).unwrap();
+    let empty = store.get_run(empty.id).unwrap().unwrap();
+    assert_eq!((empty.status, empty.row_count), (RunStatus::Done, 0));
+}
+
+fn review_decisions_update_the_row_and_are_kept(store: &dyn Store) {
+    let run = store.create_run(&new_run("welfare", "list.csv")).unwrap();
+    let rows = vec![
+        list_row(2, "probable_match_review", Some("038205000003")),
+        list_row(3, "probable_match_review", Some("038075000001")),
+        list_row(4, "probable_match_review", Some("038177000002")),
+        list_row(5, "matched_with_corrections", Some("001190000004")),
+    ];
+    store.complete_run(run.id, "{}", &rows).unwrap();
+    let queue = RowFilter {
+        outcomes: vec!["probable_match_review".into()],
+        undecided: true,
+        limit: 10,
+        ..RowFilter::default()
+    };
+    assert_eq!(store.count_run_rows(run.id, &queue).unwrap(), 3);
+    let decide = |row: i64, decision: ReviewDecision, id: Option<&str>, outcome: &str| {
+        store
+            .record_decision(
+                &NewDecision {
+                    run_id: run.id,
+                    row,
+                    decision,
+                    personal_id: id.map(String::from),
+                    officer: "lao.dong".into(),
+                    note: Some(format!("dòng {row}")),
+                },
+                &RowResolution {
+                    outcome: outcome.into(),
+                    personal_id: if decision == ReviewDecision::Reject {
+                        None
+                    } else {
+                        id.map(String::from)
+                    },
+                    differences: vec![format!("quyết định {}", decision.as_str())],
+                },
+            )
+            .unwrap()
+    };
+    let accepted = decide(2, ReviewDecision::Accept, Some("038205000003"), "matched");
+    assert_eq!(accepted.kind, "welfare");
+    assert_eq!(accepted.row_key, "key-2");
+    assert_eq!(accepted.officer, "lao.dong");
+    decide(
+        3,
+        ReviewDecision::Reject,
+        Some("038075000001"),
+        "not_in_register",
+    );
+    decide(4, ReviewDecision::Correct, Some("001190000004"), "matched");
+    let row = store.get_run_row(run.id, 2).unwrap().unwrap();
+    assert_eq!(row.outcome, "matched");
+    assert_eq!(row.engine_outcome, "probable_match_review");
+    assert_eq!(row.decision.as_deref(), Some("accept"));
+    assert_eq!(row.differences, vec!["quyết định accept".to_string()]);
+    let row = store.get_run_row(run.id, 3).unwrap().unwrap();
+    assert_eq!(row.outcome, "not_in_register");
+    assert_eq!(row.personal_id, None);
+    assert_eq!(
+        row.best.unwrap().personal_id,
+        "038075000001",
+        "the proposal is kept"
+    );
+    let row = store.get_run_row(run.id, 4).unwrap().unwrap();
+    assert_eq!(
+        (row.outcome.as_str(), row.personal_id.as_deref()),
+        ("matched", Some("001190000004"))
+    );
+    assert_eq!(store.count_run_rows(run.id, &queue).unwrap(), 0);
+    // A changed mind is a new decision; the row follows the latest.
+    decide(3, ReviewDecision::Accept, Some("038075000001"), "matched");
+    assert_eq!(
+        store.get_run_row(run.id, 3).unwrap().unwrap().outcome,
+        "matched"
+    );
+    // A row that is not there.
+    assert!(matches!(
+        store.record_decision(
+            &NewDecision {
+                run_id: run.id,
+                row: 99,
+                decision: ReviewDecision::Accept,
+                personal_id: None,
+                officer: "x".into(),
+                note: None,
+            },
+            &RowResolution {
+                outcome: "matched".into(),
+                personal_id: None,
+                differences: Vec::new(),
+            },
+        ),
+        Err(StoreError::NotFound(_))
+    ));
+
+    // Decisions newest first, by run or by list kind (to feed them into later runs).
+    let land = store.create_run(&new_run("land", "dat.csv")).unwrap();
+    store
+        .complete_run(
+            land.id,
+            "{}",
+            &[list_row(2, "probable_match_review", Some("038205000003"))],
+        )
+        .unwrap();
+    store
+        .record_decision(
+            &NewDecision {
+                run_id: land.id,
+                row: 2,
+                decision: ReviewDecision::Reject,
+                personal_id: Some("038205000003".into()),
+                officer: "dia.chinh".into(),
+                note: None,
+            },
+            &RowResolution {
+                outcome: "not_in_register".into(),
+                personal_id: None,
+                differences: Vec::new(),
+            },
+        )
+        .unwrap();
+    let list = |filter: DecisionFilter| -> Vec<(i64, i64, ReviewDecision)> {
+        store
+            .list_decisions(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.run_id, d.row, d.decision))
+            .collect()
+    };
+    assert_eq!(
+        list(DecisionFilter {
+            run_id: Some(run.id),
+            kind: None,
+            limit: 10
+        }),
+        vec![
+            (run.id, 3, ReviewDecision::Accept),
+            (run.id, 4, ReviewDecision::Correct),
+            (run.id, 3, ReviewDecision::Reject),
+            (run.id, 2, ReviewDecision::Accept),
+        ]
+    );
+    assert_eq!(
+        list(DecisionFilter {
+            run_id: None,
+            kind: Some("land".into()),
+            limit: 10
+        }),
+        vec![(land.id, 2, ReviewDecision::Reject)]
+    );
+    assert_eq!(
+        list(DecisionFilter {
+            run_id: None,
+            kind: None,
+            limit: 2
+        })
+        .len(),
+        2
+    );
+    let all = store
+        .list_decisions(&DecisionFilter {
+            limit: 10,
+            ..DecisionFilter::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[4].note.as_deref(), Some("dòng 2"));
+    assert_eq!(all[4].personal_id.as_deref(), Some("038205000003"));
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -932,6 +1361,9 @@ contract!(
     sessions_are_found_updated_and_ended,
     sessions_end_by_officer_and_by_idle_time,
     audit_is_filtered_by_time,
+    runs_are_kept_per_kind_newest_first,
+    a_run_completes_with_its_rows_in_one_transaction,
+    review_decisions_update_the_row_and_are_kept,
 );
 
 /// The register schema as version 1 of this program left it, with a person in it.
@@ -945,15 +1377,18 @@ fn schema_1_register(conn: &rusqlite::Connection) {
 fn sqlite_migrates_a_schema_1_data_directory() {
     let dir = std::env::temp_dir().join(format!("xaso-migrate-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
-    // A data directory written before officers existed, with its data in it.
+    // A data directory written before officers (and data cleaning) existed, with its data.
     {
         let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
         load_family(&s);
     }
     {
         let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
-        conn.execute_batch("DROP TABLE sessions; DROP TABLE officers;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE reconcile_decisions; DROP TABLE reconcile_rows;
+             DROP TABLE reconcile_runs; DROP TABLE sessions; DROP TABLE officers;",
+        )
+        .unwrap();
         conn.pragma_update(None, "user_version", 1).unwrap();
     }
     // And one made by the schema-1 SQL itself, with no audit file yet.
@@ -966,7 +1401,7 @@ fn sqlite_migrates_a_schema_1_data_directory() {
             .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 2, "{}", d.display());
+        assert_eq!(version, 3, "{}", d.display());
         assert_eq!(s.count_officers().unwrap(), 0);
         let admin = officer("admin", "Quản trị viên", "admin");
         s.insert_officer(&admin).unwrap();
@@ -1020,7 +1455,7 @@ fn pg_migrates_a_schema_1_database() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2]);
+    assert_eq!(versions, vec![1, 2, 3]);
     // Opening again applies nothing more.
     let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema)).unwrap();
     assert_eq!(s.count_officers().unwrap(), 1);
@@ -1070,4 +1505,74 @@ fn the_audit_log_cannot_be_rewritten() {
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Records one decision in a fresh store; returns it ready for raw SQL.
+fn one_decision(store: &dyn Store) {
+    let run = store.create_run(&new_run("welfare", "a.csv")).unwrap();
+    store
+        .complete_run(
+            run.id,
+            "{}",
+            &[list_row(2, "probable_match_review", Some("038205000003"))],
+        )
+        .unwrap();
+    store
+        .record_decision(
+            &NewDecision {
+                run_id: run.id,
+                row: 2,
+                decision: ReviewDecision::Accept,
+                personal_id: Some("038205000003".into()),
+                officer: "x".into(),
+                note: None,
+            },
+            &RowResolution {
+                outcome: "matched".into(),
+                personal_id: Some("038205000003".into()),
+                differences: Vec::new(),
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn review_decisions_cannot_be_rewritten() {
+    let dir = std::env::temp_dir().join(format!("xaso-decisions-{}", unique()));
+    let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+    one_decision(&s);
+    drop(s);
+    let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
+    for sql in [
+        "UPDATE reconcile_decisions SET decision = 'reject'",
+        "DELETE FROM reconcile_decisions",
+    ] {
+        let err = conn.execute(sql, []).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_review_decisions_cannot_be_rewritten() {
+    let (s, cleanup) = postgres();
+    one_decision(s.as_ref());
+    let Cleanup::Schema(url, schema) = &cleanup else {
+        unreachable!()
+    };
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    for sql in [
+        "UPDATE reconcile_decisions SET decision = 'reject'",
+        "DELETE FROM reconcile_decisions",
+    ] {
+        let err = c
+            .batch_execute(&format!("SET search_path TO {schema}; {sql}"))
+            .unwrap_err();
+        let text = err
+            .as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or_default();
+        assert!(text.contains("append-only"), "{sql}: {err}");
+    }
 }

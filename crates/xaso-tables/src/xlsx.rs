@@ -175,10 +175,29 @@ pub fn write(path: &Path, sheets: &[Sheet]) -> Result<(), String> {
     result
 }
 
+/// The workbook as bytes (for a download).
+pub fn to_bytes(sheets: &[Sheet]) -> Result<Vec<u8>, String> {
+    let cursor = write_zip(std::io::Cursor::new(Vec::new()), sheets, &|e| e.to_string())?;
+    Ok(cursor.into_inner())
+}
+
 fn write_to(path: &Path, sheets: &[Sheet]) -> Result<(), String> {
     let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let file = std::fs::File::create(path).map_err(|e| err(&e))?;
-    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+    let writer = write_zip(std::io::BufWriter::new(file), sheets, &err)?;
+    writer
+        .into_inner()
+        .map_err(|e| err(&e.into_error()))?
+        .sync_all()
+        .map_err(|e| err(&e))
+}
+
+fn write_zip<W: Write + std::io::Seek>(
+    out: W,
+    sheets: &[Sheet],
+    err: &dyn Fn(&dyn std::fmt::Display) -> String,
+) -> Result<W, String> {
+    let mut zip = zip::ZipWriter::new(out);
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut put = |name: &str, content: &str| -> Result<(), String> {
         zip.start_file(name, options).map_err(|e| err(&e))?;
@@ -242,12 +261,7 @@ fn write_to(path: &Path, sheets: &[Sheet]) -> Result<(), String> {
             &sheet_xml(sheet),
         )?;
     }
-    let writer = zip.finish().map_err(|e| err(&e))?;
-    writer
-        .into_inner()
-        .map_err(|e| err(&e.into_error()))?
-        .sync_all()
-        .map_err(|e| err(&e))
+    zip.finish().map_err(|e| err(&e))
 }
 
 #[cfg(test)]

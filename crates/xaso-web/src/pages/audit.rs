@@ -99,7 +99,7 @@ pub async fn audit_page(
                 label for="action" { (m.audit_action) }
                 input #action name="action" value=(q.action) list="actions";
                 datalist #actions {
-                    @for a in ["person.read", "person.search", "person.update", "person.create", "household.read", "card.qr", "audit.read", "login", "login.failed", "login.lockout", "logout", "officer.create", "officer.update"] {
+                    @for a in ["person.read", "person.search", "person.update", "person.create", "household.read", "card.qr", "audit.read", "login", "login.failed", "login.lockout", "logout", "officer.create", "officer.update", "register.reconcile", "reconcile.view", "reconcile.read", "reconcile.download", "reconcile.decide"] {
                         option value=(a) {}
                     }
                 }

@@ -8,6 +8,8 @@
 //! - [`desk`]: the ID card at the desk: the scanned card beside the register record.
 //! - [`audit`]: the audit log for the roles that may read it.
 //! - [`officers`]: administrators manage officers.
+//! - [`reconcile`]: data cleaning: a sector list uploaded, its columns mapped, reconciled with
+//!   the register in the background, its rows reviewed.
 //!
 //! Invariants:
 //! - Every page but the login page needs a session ([`Officer`]); a session waiting for its
@@ -23,13 +25,14 @@ pub mod audit;
 pub mod auth;
 pub mod desk;
 pub mod officers;
+pub mod reconcile;
 pub mod register;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -89,6 +92,8 @@ pub struct WebState {
     view_reasons: Mutex<HashMap<(String, String), (String, Instant)>>,
     /// TOTP secrets shown for enrolment and not yet confirmed, per session.
     pub(crate) pending_totp: Mutex<HashMap<String, (String, Instant)>>,
+    /// Data cleaning: uploads waiting for their mapping, runs' progress.
+    pub(crate) jobs: reconcile::Jobs,
 }
 
 const REASON_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
@@ -107,6 +112,13 @@ impl WebState {
                 key
             }
         };
+        // Runs queued or running when the server last stopped will never finish.
+        let lost = store
+            .fail_unfinished_runs(reconcile::ERR_INTERRUPTED)
+            .map_err(|e| e.to_string())?;
+        if lost > 0 {
+            tracing::warn!("{lost} reconciliation runs were interrupted by a restart");
+        }
         let csrf_key = derive(&master, b"csrf");
         let handle_key = derive(&master, b"handles");
         let mut aes_key = [0u8; 16];
@@ -118,6 +130,7 @@ impl WebState {
             handles: Handles::new(aes_key),
             view_reasons: Mutex::new(HashMap::new()),
             pending_totp: Mutex::new(HashMap::new()),
+            jobs: reconcile::Jobs::default(),
         })
     }
 
@@ -219,6 +232,19 @@ pub fn routes() -> Router<AppState> {
             get(officers::officers_page).post(officers::create),
         )
         .route("/admin/officers/{login}/{op}", post(officers::act))
+        .route("/reconcile", get(reconcile::runs_page))
+        .route(
+            "/reconcile/upload",
+            post(reconcile::upload).layer(DefaultBodyLimit::max(reconcile::BODY_LIMIT)),
+        )
+        .route(
+            "/reconcile/upload/{token}",
+            get(reconcile::mapping_page).post(reconcile::start),
+        )
+        .route("/reconcile/{id}", get(reconcile::run_page))
+        .route("/reconcile/{id}/report.xlsx", get(reconcile::report))
+        .route("/reconcile/{id}/review", get(reconcile::review_page))
+        .route("/reconcile/{id}/review/{row}", post(reconcile::decide))
 }
 
 async fn style() -> Response {
@@ -703,6 +729,9 @@ pub fn layout(ctx: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                         nav aria-label=(m.app_name) {
                             a href="/search" { (m.nav_search) }
                             a href="/desk" { (m.nav_desk) }
+                            @if o.role.can_read_register() {
+                                a href="/reconcile" { (m.nav_reconcile) }
+                            }
                             @if o.role.can_read_audit() {
                                 a href="/audit" { (m.nav_audit) }
                             }

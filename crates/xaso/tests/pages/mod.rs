@@ -816,3 +816,5 @@ fn a_second_factor_is_enrolled_then_required_and_codes_are_not_replayed() {
     let a = e.post("/login/totp", &[("csrf", &csrf), ("code", &code)]);
     assert_eq!(a.status, 401, "a used code is refused");
 }
+
+mod reconcile;
