@@ -343,6 +343,26 @@ pub fn outcome(
     }
 }
 
+/// The engine's input for one row of the file (`line` as in the file), from its cells.
+pub fn record_of(line: usize, cells: &[String], columns: &HashMap<ListField, usize>) -> ListRecord {
+    let get = |f: ListField| {
+        columns
+            .get(&f)
+            .and_then(|&i| cells.get(i))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    ListRecord {
+        row: line,
+        full_name: get(ListField::FullName),
+        date_of_birth: get(ListField::DateOfBirth),
+        sex: get(ListField::Sex),
+        id_number: get(ListField::IdNumber),
+        phone: get(ListField::Phone),
+        village: get(ListField::Village),
+    }
+}
+
 /// One row's result.
 #[derive(Debug, Clone)]
 pub struct ReconciledRow {
@@ -357,7 +377,7 @@ pub struct ReconciledRow {
 }
 
 /// The plan's four measures, in percent.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Measures {
     /// Rows matched to the register with nothing to correct.
     pub correct: f64,
@@ -370,6 +390,35 @@ pub struct Measures {
 }
 
 impl Measures {
+    /// The measures from the outcome counts, the rows with every required field, and the rows
+    /// in all (also after review decisions changed some outcomes).
+    pub fn from_counts(count: impl Fn(Outcome) -> u64, complete: u64, total: u64) -> Measures {
+        let pct = |n: u64, of: u64| {
+            if of > 0 {
+                100.0 * n as f64 / of as f64
+            } else {
+                0.0
+            }
+        };
+        let matched: u64 = Outcome::ALL
+            .iter()
+            .filter(|o| o.is_match())
+            .map(|o| count(*o))
+            .sum();
+        Measures {
+            correct: pct(count(Outcome::MatchedById) + count(Outcome::Matched), total),
+            complete: pct(complete, total),
+            clean: pct(
+                total.saturating_sub(count(Outcome::Duplicate) + count(Outcome::Invalid)),
+                total,
+            ),
+            alive: pct(
+                matched.saturating_sub(count(Outcome::Deceased) + count(Outcome::MovedAway)),
+                matched,
+            ),
+        }
+    }
+
     /// (Vietnamese label, code, value).
     pub fn labelled(&self) -> [(&'static str, &'static str, f64); 4] {
         [
@@ -482,6 +531,8 @@ pub fn reconcile(
         link,
     }
 }
+
+pub mod report;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use xaso_linkage::engine::{LinkOptions, Linker, ListRecord};
 pub use xaso_linkage::reconcile::parse_override;
+use xaso_linkage::reconcile::report::{self, ReportLine};
 use xaso_linkage::reconcile::{self, map_columns, ListField, Outcome};
 use xaso_store::Store;
-use xaso_tables::xlsx::{self, Fill, Sheet, Value};
+use xaso_tables::xlsx;
 use xaso_tables::{open_rows, write_csv};
 
 pub struct ReconcileArgs<'a> {
@@ -44,22 +45,7 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
         if texts.iter().all(|t| t.trim().is_empty()) {
             continue;
         }
-        let get = |f: ListField| {
-            columns
-                .get(&f)
-                .and_then(|&i| texts.get(i))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-        };
-        records.push(ListRecord {
-            row: line,
-            full_name: get(ListField::FullName),
-            date_of_birth: get(ListField::DateOfBirth),
-            sex: get(ListField::Sex),
-            id_number: get(ListField::IdNumber),
-            phone: get(ListField::Phone),
-            village: get(ListField::Village),
-        });
+        records.push(reconcile::record_of(line, &texts, &columns));
         table.push(texts);
     }
     eprintln!(
@@ -106,102 +92,44 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
     let stage = Instant::now();
 
     // The report: the list's columns, then what we found.
-    let mut header = headers.clone();
-    header.extend(
-        [
-            "outcome",
-            "Kết quả",
-            "matched_personal_id",
-            "Họ và tên trong CSDL",
-            "match_weight",
-            "match_probability",
-            "differences",
-        ]
-        .map(String::from),
-    );
-    let n = headers.len();
+    let width = headers.len();
     let records_len = records.len();
     // The list's parsed fields are no longer needed; the report is built from the raw cells.
     drop(records);
+    let lines = result.rows.iter().zip(table.iter_mut()).map(|(r, cells)| {
+        let person = r.person.map(|i| &register[i]);
+        ReportLine {
+            cells: std::mem::take(cells),
+            outcome: r.outcome,
+            personal_id: person
+                .map(|p| p.personal_id.to_string())
+                .unwrap_or_default(),
+            full_name: person.map(|p| p.full_name.clone()).unwrap_or_default(),
+            weight: r.weight,
+            probability: r.probability,
+            differences: r.differences.join("; "),
+        }
+    });
     let xlsx_report = args
         .out
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    let mut out_rows: Vec<(Fill, Vec<Value>)> = Vec::new();
-    let mut csv_rows: Vec<Vec<String>> = Vec::new();
-    for (r, texts) in result.rows.iter().zip(table.iter_mut()) {
-        let person = r.person.map(|i| &register[i]);
-        let mut cells: Vec<String> = std::mem::take(texts);
-        cells.resize(n, String::new());
-        cells.extend([
-            r.outcome.code().to_string(),
-            r.outcome.label_vi().to_string(),
-            person
-                .map(|p| p.personal_id.to_string())
-                .unwrap_or_default(),
-            person.map(|p| p.full_name.clone()).unwrap_or_default(),
-            r.weight.map(|w| format!("{w:.2}")).unwrap_or_default(),
-            r.probability.map(|p| format!("{p:.4}")).unwrap_or_default(),
-            r.differences.join("; "),
-        ]);
-        if xlsx_report {
-            let mut values: Vec<Value> = cells.into_iter().map(Value::Text).collect();
-            if let (Some(w), Some(p)) = (r.weight, r.probability) {
-                values[n + 4] = Value::Number((w * 100.0).round() / 100.0);
-                values[n + 5] = Value::Number((p * 10_000.0).round() / 10_000.0);
-            }
-            out_rows.push((fill(r.outcome), values));
-        } else {
-            csv_rows.push(cells);
-        }
-    }
-    let measures = result.measures.labelled();
     if xlsx_report {
-        let mut summary_rows: Vec<(Fill, Vec<Value>)> = Outcome::ALL
-            .iter()
-            .map(|o| {
-                (
-                    fill(*o),
-                    vec![
-                        Value::Text(o.label_vi().into()),
-                        Value::Text(o.code().into()),
-                        Value::Number(result.count(*o) as f64),
-                    ],
-                )
-            })
-            .collect();
-        for (vi, code, value) in measures {
-            summary_rows.push((
-                Fill::None,
-                vec![
-                    Value::Text(vi.into()),
-                    Value::Text(code.into()),
-                    Value::Number((value * 10.0).round() / 10.0),
-                ],
-            ));
-        }
-        let mut widths = vec![14.0; n];
-        widths.extend([24.0, 28.0, 16.0, 24.0, 10.0, 10.0, 60.0]);
-        let sheets = [
-            Sheet {
-                name: "Kết quả đối chiếu".into(),
-                header,
-                rows: out_rows,
-                widths,
-            },
-            Sheet {
-                name: "Tổng hợp".into(),
-                header: vec!["Chỉ tiêu".into(), "Mã".into(), "Số dòng / %".into()],
-                rows: summary_rows,
-                widths: vec![44.0, 26.0, 12.0],
-            },
-        ];
+        let sheets = report::workbook(
+            &headers,
+            lines,
+            |o| result.count(o) as u64,
+            &result.measures,
+        );
         xlsx::write(args.out, &sheets)?;
         std::mem::forget(sheets);
     } else {
-        write_csv(args.out, &header, &csv_rows)?;
+        let rows: Vec<Vec<String>> = lines.map(|l| l.into_csv(width)).collect();
+        write_csv(args.out, &report::header(&headers), &rows)?;
+        std::mem::forget(rows);
     }
+    let measures = result.measures.labelled();
     for o in Outcome::ALL {
         eprintln!("  {:<28} {:>8}", o.code(), result.count(o));
     }
@@ -223,20 +151,8 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
     );
     // A million-row run holds gigabytes in many small allocations: the process is about to
     // end, so leave them to the operating system instead of freeing them one by one.
-    std::mem::forget((linker, result, table, csv_rows));
+    std::mem::forget((linker, result, table));
     Ok(())
-}
-
-fn fill(o: Outcome) -> Fill {
-    match o.fill_class() {
-        "green" => Fill::Green,
-        "yellow" => Fill::Yellow,
-        "orange" => Fill::Orange,
-        "red" => Fill::Red,
-        "grey" => Fill::Grey,
-        "blue" => Fill::Blue,
-        _ => Fill::None,
-    }
 }
 
 fn audit(db: &dyn Store, args: &ReconcileArgs<'_>, rows: usize) -> Result<(), String> {

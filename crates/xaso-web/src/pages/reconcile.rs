@@ -43,12 +43,13 @@ use xaso_domain::register::Person;
 use xaso_domain::role::Role;
 use xaso_domain::{name, PersonalId, Sex};
 use xaso_linkage::engine::{Candidate, Decision, LinkOptions, Linker, ListRecord, RowLink};
-use xaso_linkage::reconcile::{self, map_columns, ListField, Outcome};
+use xaso_linkage::reconcile::report::{self, ReportLine};
+use xaso_linkage::reconcile::{self, map_columns, record_of, ListField, Measures, Outcome};
 use xaso_store::{
     DecisionFilter, NewDecision, NewRun, ReconcileRow, ReconcileRun, ReviewDecision, RowCandidate,
     RowFilter, RowResolution, RunFilter, RunStatus, Store,
 };
-use xaso_tables::xlsx::{self, Fill, Sheet, Value};
+use xaso_tables::xlsx::{self, Sheet};
 
 use super::register::{date_text, person_href, sex_text};
 use super::{local_time, notice, Officer, OrPage, PageError};
@@ -404,42 +405,10 @@ struct Summary {
     seconds: f64,
 }
 
-/// The plan's four measures, in percent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-struct Measures {
-    correct: f64,
-    complete: f64,
-    clean: f64,
-    alive: f64,
-}
-
 /// The four measures from outcome counts, as `xaso_linkage::reconcile::reconcile` computes
-/// them (here again so that they follow the review decisions).
+/// them (again here so that they follow the review decisions).
 fn measures(count: impl Fn(Outcome) -> u64, complete: u64, total: u64) -> Measures {
-    let pct = |n: u64, of: u64| {
-        if of > 0 {
-            100.0 * n as f64 / of as f64
-        } else {
-            0.0
-        }
-    };
-    let matched: u64 = Outcome::ALL
-        .iter()
-        .filter(|o| o.is_match())
-        .map(|o| count(*o))
-        .sum();
-    Measures {
-        correct: pct(count(Outcome::MatchedById) + count(Outcome::Matched), total),
-        complete: pct(complete, total),
-        clean: pct(
-            total.saturating_sub(count(Outcome::Duplicate) + count(Outcome::Invalid)),
-            total,
-        ),
-        alive: pct(
-            matched.saturating_sub(count(Outcome::Deceased) + count(Outcome::MovedAway)),
-            matched,
-        ),
-    }
+    Measures::from_counts(count, complete, total)
 }
 
 /// A candidate's explanation as stored (`RowCandidate::detail`).
@@ -488,26 +457,6 @@ fn parse_columns(json: &str) -> HashMap<ListField, usize> {
     map.into_iter()
         .filter_map(|(k, v)| ListField::parse(&k).map(|f| (f, v)))
         .collect()
-}
-
-/// The engine's input for one row.
-fn record_of(line: usize, cells: &[String], columns: &HashMap<ListField, usize>) -> ListRecord {
-    let get = |f: ListField| {
-        columns
-            .get(&f)
-            .and_then(|&i| cells.get(i))
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    ListRecord {
-        row: line,
-        full_name: get(ListField::FullName),
-        date_of_birth: get(ListField::DateOfBirth),
-        sex: get(ListField::Sex),
-        id_number: get(ListField::IdNumber),
-        phone: get(ListField::Phone),
-        village: get(ListField::Village),
-    }
 }
 
 /// A digest of a row's mapped values, written alike (name keys, digits only): the same person
@@ -1564,113 +1513,36 @@ fn rows_table(
 // ---------------------------------------------------------------------------------------------
 // The report
 
-fn xlsx_fill(o: Option<Outcome>) -> Fill {
-    match o.map(Outcome::fill_class) {
-        Some("green") => Fill::Green,
-        Some("yellow") => Fill::Yellow,
-        Some("orange") => Fill::Orange,
-        Some("red") => Fill::Red,
-        Some("grey") => Fill::Grey,
-        Some("blue") => Fill::Blue,
-        _ => Fill::None,
-    }
-}
-
-/// The same workbook as `xaso reconcile --out report.xlsx`: the list's columns, then the
-/// outcome, the matched person, the match weight and what differs, colour-coded by outcome;
-/// and a summary sheet with the counts and the four measures. Rows are as they stand after
+/// The same workbook as `xaso reconcile --out report.xlsx`, with the rows as they stand after
 /// the review decisions.
 fn report_sheets(
     run: &ReconcileRun,
     rows: &[ReconcileRow],
     names: &HashMap<String, String>,
     live: &Measures,
-) -> Vec<Sheet> {
-    let mut header = run.headers.clone();
-    let n = header.len();
-    header.extend(
-        [
-            "outcome",
-            "Kết quả",
-            "matched_personal_id",
-            "Họ và tên trong CSDL",
-            "match_weight",
-            "match_probability",
-            "differences",
-        ]
-        .map(String::from),
-    );
+) -> [Sheet; 2] {
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut out_rows = Vec::with_capacity(rows.len());
     for r in rows {
         *counts.entry(r.outcome.as_str()).or_default() += 1;
-        let outcome = outcome_of(&r.outcome);
-        let mut values: Vec<Value> = r.cells.iter().map(|c| Value::Text(c.clone())).collect();
-        values.resize(n, Value::Text(String::new()));
+    }
+    let lines = rows.iter().filter_map(|r| {
         let person = r.personal_id.clone().unwrap_or_default();
-        values.extend([
-            Value::Text(r.outcome.clone()),
-            Value::Text(outcome.map(|o| o.label_vi()).unwrap_or_default().into()),
-            Value::Text(person.clone()),
-            Value::Text(names.get(&person).cloned().unwrap_or_default()),
-            match r.weight {
-                Some(w) => Value::Number((w * 100.0).round() / 100.0),
-                None => Value::Text(String::new()),
-            },
-            match r.probability {
-                Some(p) => Value::Number((p * 10_000.0).round() / 10_000.0),
-                None => Value::Text(String::new()),
-            },
-            Value::Text(r.differences.join("; ")),
-        ]);
-        out_rows.push((xlsx_fill(outcome), values));
-    }
-    let mut summary_rows: Vec<(Fill, Vec<Value>)> = Outcome::ALL
-        .iter()
-        .map(|o| {
-            (
-                xlsx_fill(Some(*o)),
-                vec![
-                    Value::Text(o.label_vi().into()),
-                    Value::Text(o.code().into()),
-                    Value::Number(counts.get(o.code()).copied().unwrap_or(0) as f64),
-                ],
-            )
+        Some(ReportLine {
+            cells: r.cells.clone(),
+            outcome: outcome_of(&r.outcome)?,
+            full_name: names.get(&person).cloned().unwrap_or_default(),
+            personal_id: person,
+            weight: r.weight,
+            probability: r.probability,
+            differences: r.differences.join("; "),
         })
-        .collect();
-    let labelled = reconcile::Measures {
-        correct: live.correct,
-        complete: live.complete,
-        clean: live.clean,
-        alive: live.alive,
-    }
-    .labelled();
-    for (vi, code, value) in labelled {
-        summary_rows.push((
-            Fill::None,
-            vec![
-                Value::Text(vi.into()),
-                Value::Text(code.into()),
-                Value::Number((value * 10.0).round() / 10.0),
-            ],
-        ));
-    }
-    let mut widths = vec![14.0; n];
-    widths.extend([24.0, 28.0, 16.0, 24.0, 10.0, 10.0, 60.0]);
-    vec![
-        Sheet {
-            name: "Kết quả đối chiếu".into(),
-            header,
-            rows: out_rows,
-            widths,
-        },
-        Sheet {
-            name: "Tổng hợp".into(),
-            header: vec!["Chỉ tiêu".into(), "Mã".into(), "Số dòng / %".into()],
-            rows: summary_rows,
-            widths: vec![44.0, 26.0, 12.0],
-        },
-    ]
+    });
+    report::workbook(
+        &run.headers,
+        lines,
+        |o| counts.get(o.code()).copied().unwrap_or(0),
+        live,
+    )
 }
 
 pub async fn report(
