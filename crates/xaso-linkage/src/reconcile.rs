@@ -42,6 +42,17 @@ impl ListField {
         }
     }
 
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            ListField::FullName => "Họ và tên",
+            ListField::DateOfBirth => "Ngày sinh",
+            ListField::Sex => "Giới tính",
+            ListField::IdNumber => "Số định danh",
+            ListField::Phone => "Số điện thoại",
+            ListField::Village => "Thôn/địa chỉ",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<ListField> {
         ListField::ALL.into_iter().find(|f| f.as_str() == s.trim())
     }
@@ -363,6 +374,28 @@ pub fn record_of(line: usize, cells: &[String], columns: &HashMap<ListField, usi
     }
 }
 
+/// The mapped cells of a row that were typed in a legacy Vietnamese font encoding (TCVN3/ABC,
+/// VNI) and read as mojibake, each as "Field (TCVN3): typed → repaired", for the report. The
+/// engine repairs them itself when it reads the row.
+pub fn legacy_repairs(cells: &[String], columns: &HashMap<ListField, usize>) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in ListField::ALL {
+        let Some(text) = columns.get(&field).and_then(|&i| cells.get(i)) else {
+            continue;
+        };
+        if let Some(fixed) = crate::legacy_encoding::fix_cell(text) {
+            out.push(format!(
+                "{} ({}): {} → {}",
+                field.label_vi(),
+                fixed.from.as_str(),
+                text.trim(),
+                fixed.text.trim()
+            ));
+        }
+    }
+    out
+}
+
 /// One row's result.
 #[derive(Debug, Clone)]
 pub struct ReconciledRow {
@@ -632,5 +665,30 @@ mod tests {
             .unwrap_err()
             .contains("name, dob"));
         assert!(parse_override("name").is_err());
+    }
+
+    #[test]
+    fn cells_typed_in_a_legacy_font_are_reported_and_repaired() {
+        let h: Vec<String> = ["Họ và tên", "Ngày sinh", "Thôn"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let columns = map_columns(&h, &[]).unwrap();
+        let cells: Vec<String> = ["Hoµng V¨n Tó", "01/02/1990", "Th«n 3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let notes = legacy_repairs(&cells, &columns);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].contains("Hoàng Văn Tú") && notes[0].contains("Họ và tên"),
+            "{notes:?}"
+        );
+        assert!(notes[1].contains("Thôn 3"), "{notes:?}");
+        let fine: Vec<String> = ["Hoàng Văn Tú", "01/02/1990", "Thôn 3"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert!(legacy_repairs(&fine, &columns).is_empty());
     }
 }

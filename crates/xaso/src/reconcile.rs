@@ -39,6 +39,7 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
     eprintln!("columns: {}", mapped.join(", "));
     let mut table: Vec<Vec<String>> = Vec::new();
     let mut records: Vec<ListRecord> = Vec::new();
+    let mut repairs: Vec<Vec<String>> = Vec::new();
     for row in rows {
         let (line, cells) = row.map_err(|e| format!("line {}: {}", e.line, e.rule))?;
         let texts: Vec<String> = cells.iter().map(|c| c.display()).collect();
@@ -46,6 +47,7 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
             continue;
         }
         records.push(reconcile::record_of(line, &texts, &columns));
+        repairs.push(reconcile::legacy_repairs(&texts, &columns));
         table.push(texts);
     }
     eprintln!(
@@ -96,20 +98,32 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
     let records_len = records.len();
     // The list's parsed fields are no longer needed; the report is built from the raw cells.
     drop(records);
-    let lines = result.rows.iter().zip(table.iter_mut()).map(|(r, cells)| {
-        let person = r.person.map(|i| &register[i]);
-        ReportLine {
-            cells: std::mem::take(cells),
-            outcome: r.outcome,
-            personal_id: person
-                .map(|p| p.personal_id.to_string())
-                .unwrap_or_default(),
-            full_name: person.map(|p| p.full_name.clone()).unwrap_or_default(),
-            weight: r.weight,
-            probability: r.probability,
-            differences: r.differences.join("; "),
-        }
-    });
+    let repaired = repairs.iter().filter(|r| !r.is_empty()).count();
+    if repaired > 0 {
+        eprintln!("{repaired} rows had cells typed in a legacy font encoding (TCVN3/VNI), repaired and listed in differences");
+    }
+    let lines =
+        result
+            .rows
+            .iter()
+            .zip(table.iter_mut())
+            .zip(&repairs)
+            .map(|((r, cells), fixes)| {
+                let person = r.person.map(|i| &register[i]);
+                let mut differences = fixes.clone();
+                differences.extend(r.differences.iter().cloned());
+                ReportLine {
+                    cells: std::mem::take(cells),
+                    outcome: r.outcome,
+                    personal_id: person
+                        .map(|p| p.personal_id.to_string())
+                        .unwrap_or_default(),
+                    full_name: person.map(|p| p.full_name.clone()).unwrap_or_default(),
+                    weight: r.weight,
+                    probability: r.probability,
+                    differences: differences.join("; "),
+                }
+            });
     let xlsx_report = args
         .out
         .extension()
