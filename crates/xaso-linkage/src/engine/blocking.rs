@@ -15,10 +15,17 @@
 //! | `name_year_month_or_day` | name key + year + month, or + year + day (a typo in the day or the month) |
 //! | `name_only_no_dob` | name key, for rows without a date of birth |
 //! | `name_village` | name key + village key (the kind of unit ignored: "Thôn Đại Xuyên" = "Đại Xuyên") |
+//! | `initials_sex_village` | initials of family and given names + sex + village key, for a row not found by its number and whose name key no other rule found with a date that could be its (a typo in the name); against the register only |
 //!
 //! The name key is family + middle without Văn/Thị + given, stripped of tones, regional
 //! variants folded (Vũ/Võ, Hoàng/Huỳnh, y/i). Full dates are never blocked on name + year
 //! alone: among a million people a common name shares its birth year with dozens.
+//!
+//! A letter typed wrong in a name changes its key, and then only the rules on a full date
+//! (`given_dob`, `family_middle_dob`) can find the person: not when the date is a year alone
+//! or its year is mistyped too. So a row whose name key is on none of its candidates is also
+//! looked up by `initials_sex_village`, which survives a typo in any letter but the first
+//! (unless its ID number found it).
 //!
 //! Blocks of the name rules larger than [`BLOCK_CAP`] (very common names with little else)
 //! are skipped and counted: they would add many pairs and no decision. When linking to the
@@ -29,10 +36,10 @@
 use serde::Serialize;
 
 use super::index::{combine, MultiIndex};
-use super::prep::{Lookup, Rec, NONE};
+use super::prep::{Dob, Lookup, Rec, NONE};
 
 /// The rules, in the order they run (a pair is "new" for the first rule that finds it).
-pub(crate) const RULES: [&str; 11] = [
+pub(crate) const RULES: [&str; 12] = [
     "id_exact",
     "id_one_digit_or_swap",
     "cmnd",
@@ -44,6 +51,7 @@ pub(crate) const RULES: [&str; 11] = [
     "name_year_month_or_day",
     "name_only_no_dob",
     "name_village",
+    "initials_sex_village",
 ];
 
 const R_ID: usize = 0;
@@ -57,6 +65,10 @@ const R_NAME_YEAR_PM1: usize = 7;
 const R_NAME_MONTH_DAY: usize = 8;
 const R_NAME: usize = 9;
 const R_NAME_VILLAGE: usize = 10;
+const R_INITIALS_VILLAGE: usize = 11;
+
+/// The `different` date level.
+const DOB_DIFFERENT: u8 = super::vector::missing(super::vector::DOB) - 1;
 
 /// Largest block a name rule may return.
 pub(crate) const BLOCK_CAP: usize = 300;
@@ -100,6 +112,7 @@ const TAG_NAME: u64 = 6;
 const TAG_NAME_YMD: u64 = 7;
 const TAG_NAME_YM: u64 = 8;
 const TAG_NAME_YD: u64 = 9;
+const TAG_INITIALS_VILLAGE: u64 = 10;
 
 fn name_key<L: Lookup>(r: &Rec, voc: &L) -> Option<u64> {
     (r.name.given != 0).then(|| {
@@ -112,13 +125,31 @@ fn name_key<L: Lookup>(r: &Rec, voc: &L) -> Option<u64> {
     })
 }
 
+/// What [`name_key`] hashes: the variant keys of the family name, the middle name without
+/// Văn/Thị and the given name (None without a given name).
+fn name_variants<L: Lookup>(r: &Rec, voc: &L) -> Option<[u32; 3]> {
+    (r.name.given != 0).then(|| {
+        [
+            voc.part(r.name.family).variant_id,
+            voc.part(r.name.middle_wo).variant_id,
+            voc.part(r.name.given).variant_id,
+        ]
+    })
+}
+
+fn initials_village_key<L: Lookup>(r: &Rec, voc: &L, sex: u8, village: u32) -> u64 {
+    combine(&[
+        TAG_INITIALS_VILLAGE,
+        u64::from(voc.part(r.name.family).initial),
+        u64::from(voc.part(r.name.given).initial),
+        u64::from(sex),
+        u64::from(voc.village_block(village)),
+    ])
+}
+
 fn ymd(r: &Rec) -> Option<(u64, u64, u64)> {
-    let d = r.dob?.full()?;
-    Some((
-        d.year() as u64,
-        u64::from(u8::from(d.month())),
-        u64::from(d.day()),
-    ))
+    let d = r.dob.filter(Dob::is_full)?;
+    Some((d.year as u64, u64::from(d.month), u64::from(d.day)))
 }
 
 /// The indexes over one side.
@@ -137,6 +168,7 @@ pub(crate) struct BlockIndex {
     family_dob: MultiIndex,
     initials_dob: MultiIndex,
     name_village: MultiIndex,
+    initials_village: MultiIndex,
     name: MultiIndex,
 }
 
@@ -217,13 +249,14 @@ impl BlockIndex {
             let mut name_ym = Vec::with_capacity(recs.len());
             let mut name_yd = Vec::with_capacity(recs.len());
             let mut village = Vec::with_capacity(recs.len());
+            let mut initials_village = Vec::with_capacity(recs.len());
             let mut name = Vec::with_capacity(recs.len());
             for (i, r) in recs.iter().enumerate() {
                 let i = i as u32;
                 let Some(nk) = name_key(r, voc) else { continue };
                 name.push((nk, i));
                 if let Some(dob) = r.dob {
-                    let y = dob.year() as u64;
+                    let y = dob.year as u64;
                     let k = combine(&[TAG_NAME_YEAR, nk, y]);
                     year_all.push((k, i));
                     match ymd(r) {
@@ -234,8 +267,9 @@ impl BlockIndex {
                         }
                         None => {
                             year_partial.push((k, i));
-                            if let Some(m) = dob.month() {
-                                name_ym.push((combine(&[TAG_NAME_YM, nk, y, u64::from(m)]), i));
+                            if dob.month != 0 {
+                                let m = u64::from(dob.month);
+                                name_ym.push((combine(&[TAG_NAME_YM, nk, y, m]), i));
                             }
                         }
                     }
@@ -246,23 +280,26 @@ impl BlockIndex {
                     if !seen.contains(&b) {
                         seen[k] = b;
                         village.push((combine(&[TAG_NAME_VILLAGE, nk, u64::from(b)]), i));
+                        initials_village.push((initials_village_key(r, voc, r.sex, v), i));
                     }
                 }
             }
-            [
-                MultiIndex::build(year_all, false),
-                MultiIndex::build(year_partial, false),
-                MultiIndex::build(name_ymd, false),
-                MultiIndex::build(name_ym, false),
-                MultiIndex::build(name_yd, false),
-                MultiIndex::build(village, false),
-                MultiIndex::build(name, false),
-            ]
+            (
+                [
+                    MultiIndex::build(year_all, false),
+                    MultiIndex::build(year_partial, false),
+                    MultiIndex::build(name_ymd, false),
+                    MultiIndex::build(name_ym, false),
+                ],
+                [
+                    MultiIndex::build(name_yd, false),
+                    MultiIndex::build(village, false),
+                    MultiIndex::build(initials_village, false),
+                    MultiIndex::build(name, false),
+                ],
+            )
         };
-        let (
-            [id12, cmnd, given_dob, family_dob, initials_dob],
-            [name_year_all, name_year_partial, name_ymd, name_ym, name_yd, name_village, name],
-        ) = if threads > 1 {
+        let (by_number_and_date, by_name) = if threads > 1 {
             std::thread::scope(|s| {
                 let h = s.spawn(ids);
                 let n = names();
@@ -271,6 +308,11 @@ impl BlockIndex {
         } else {
             (ids(), names())
         };
+        let [id12, cmnd, given_dob, family_dob, initials_dob] = by_number_and_date;
+        let (
+            [name_year_all, name_year_partial, name_ymd, name_ym],
+            [name_yd, name_village, initials_village, name],
+        ) = by_name;
         BlockIndex {
             id12,
             cmnd,
@@ -283,6 +325,7 @@ impl BlockIndex {
             family_dob,
             initials_dob,
             name_village,
+            initials_village,
             name,
         }
     }
@@ -300,6 +343,7 @@ impl BlockIndex {
             &self.family_dob,
             &self.initials_dob,
             &self.name_village,
+            &self.initials_village,
             &self.name,
         ]
         .iter()
@@ -308,38 +352,43 @@ impl BlockIndex {
     }
 
     /// Appends the candidates of `r` to `sink.out` (each once), counting per rule. `keep`
-    /// filters candidates (the within-list pass keeps only later rows). With `indexed` (the
-    /// records the index was built from), a row whose ID or CMND is found on a record with the
-    /// same name key is resolved: the broad rules (`name_year`, `name_year_pm1`,
-    /// `name_only_no_dob`) are not run for it, as they could only add namesakes whose number
-    /// differs.
+    /// filters candidates (the within-list pass keeps only later rows); `indexed` are the
+    /// records the index was built from. With `resolve` (linking to the register), a row whose
+    /// ID or CMND is found on a record with the same name key is resolved: the broad rules
+    /// (`name_year`, `name_year_pm1`, `name_only_no_dob`) are not run for it, as they could
+    /// only add namesakes whose number differs; and `initials_sex_village` runs only then
+    /// (within the list, nearly every row's name is "found nowhere" among the few rows
+    /// against which it is blocked).
     pub(crate) fn candidates<L: Lookup>(
         &self,
         r: &Rec,
         voc: &L,
         sink: &mut Sink,
         keep: &dyn Fn(u32) -> bool,
-        indexed: Option<&[Rec]>,
+        indexed: &[Rec],
+        resolve: bool,
     ) {
         sink.begin();
         let all = usize::MAX;
         let nk = name_key(r, voc);
-        let resolved = |block: &[u32]| {
-            indexed.is_some_and(|recs| {
-                block.iter().any(|&j| {
-                    recs.get(j as usize)
-                        .is_some_and(|o| nk.is_some() && name_key(o, voc) == nk)
-                })
-            })
+        let nv = name_variants(r, voc);
+        let same_name = |j: u32| {
+            indexed
+                .get(j as usize)
+                .is_some_and(|o| nv.is_some() && name_variants(o, voc) == nv)
         };
+        let resolved = |block: &[u32]| resolve && block.iter().any(|&j| same_name(j));
         let mut skip_broad = false;
+        // Found by its very number (then a typo in its name needs no other rule).
+        let mut by_number = false;
         // Variants of a number are looked up only when the number itself is not found (on a
         // record that `keep` accepts: in the list against itself, a row finds itself).
         if r.id12 != NONE {
             let exact = self.id12.get(r.id12);
             sink.add(R_ID, exact, all, keep);
             skip_broad |= resolved(exact);
-            if !exact.iter().any(|&j| keep(j)) {
+            by_number |= exact.iter().any(|&j| keep(j));
+            if !by_number {
                 for_each_variant(r.id12, 12, |v| {
                     sink.add(R_ID_TYPO, self.id12.get(v), all, keep);
                 });
@@ -349,7 +398,9 @@ impl BlockIndex {
             let exact = self.cmnd.get(r.cmnd);
             sink.add(R_CMND, exact, all, keep);
             skip_broad |= resolved(exact);
-            if !exact.iter().any(|&j| keep(j)) {
+            let found = exact.iter().any(|&j| keep(j));
+            by_number |= found;
+            if !found {
                 for_each_variant(r.cmnd, 9, |v| {
                     sink.add(R_CMND, self.cmnd.get(v), all, keep);
                 });
@@ -406,7 +457,7 @@ impl BlockIndex {
                 sink.add(R_NAME_MONTH_DAY, self.name_yd.get(k), BLOCK_CAP, keep);
             }
             (Some(dob), None) => {
-                let y = dob.year() as u64;
+                let y = dob.year as u64;
                 let year = |y: u64| combine(&[TAG_NAME_YEAR, nk, y]);
                 if !skip_broad {
                     sink.add(
@@ -423,8 +474,8 @@ impl BlockIndex {
                         }
                     }
                 }
-                if let Some(m) = dob.month() {
-                    let k = combine(&[TAG_NAME_YM, nk, y, u64::from(m)]);
+                if dob.month != 0 {
+                    let k = combine(&[TAG_NAME_YM, nk, y, u64::from(dob.month)]);
                     sink.add(R_NAME_MONTH_DAY, self.name_ym.get(k), BLOCK_CAP, keep);
                 }
             }
@@ -437,6 +488,31 @@ impl BlockIndex {
         for &v in r.villages.iter().filter(|&&v| v != 0) {
             let k = combine(&[TAG_NAME_VILLAGE, nk, u64::from(voc.village_block(v))]);
             sink.add(R_NAME_VILLAGE, self.name_village.get(k), BLOCK_CAP, keep);
+        }
+        // The name found on nobody born then: perhaps a typo in it (or in the register's).
+        let plausible = |j: u32| {
+            same_name(j)
+                && indexed.get(j as usize).is_some_and(|o| {
+                    super::vector::dob_level(r.dob.as_ref(), o.dob.as_ref()) != DOB_DIFFERENT
+                })
+        };
+        if resolve && r.name.family != 0 && !by_number && !sink.out.iter().any(|&j| plausible(j)) {
+            let sexes: &[u8] = match r.sex {
+                0 => &[1, 2, 0],
+                1 => &[1, 0],
+                _ => &[2, 0],
+            };
+            for &v in r.villages.iter().filter(|&&v| v != 0) {
+                for &sex in sexes {
+                    let k = initials_village_key(r, voc, sex, v);
+                    sink.add(
+                        R_INITIALS_VILLAGE,
+                        self.initials_village.get(k),
+                        BLOCK_CAP,
+                        keep,
+                    );
+                }
+            }
         }
     }
 }
@@ -574,7 +650,7 @@ mod tests {
     fn rec(voc: &mut crate::engine::prep::VocabLayer<'_>, name: &str, dob: &str, id: u64) -> Rec {
         Rec {
             name: voc.name(name),
-            dob: PartialDate::parse(dob).ok(),
+            dob: PartialDate::parse(dob).ok().as_ref().map(Dob::of),
             id12: id,
             villages: [voc.intern_village("Thôn 3"), 0],
             ..Rec::default()
@@ -594,7 +670,7 @@ mod tests {
         let mut sink = Sink::new(reg.len());
         // Same ID, same name and date: every rule finds person 0, once.
         let q = rec(&mut voc, "Nguyen An", "07/03/1995", 38_095_001_234);
-        idx.candidates(&q, &voc, &mut sink, &|_| true, None);
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, false);
         let got: Vec<u32> = sink.out.clone();
         assert_eq!(got, vec![0, 1]);
         let c = |sink: &Sink, rule: &str| {
@@ -614,13 +690,13 @@ mod tests {
         // Day and month swapped, no ID, a typo in the family name: the initials rule.
         sink.out.clear();
         let q = rec(&mut voc, "Trn Binh", "07/03/1980", NONE);
-        idx.candidates(&q, &voc, &mut sink, &|_| true, None);
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, false);
         assert_eq!(sink.out, vec![2]);
         assert_eq!(c(&sink, "initials_dob_swapped"), Some((1, 1)));
         // One digit wrong.
         sink.out.clear();
         let q = rec(&mut voc, "Lê Văn Cường", "01/01/2000", 38_180_002_232);
-        idx.candidates(&q, &voc, &mut sink, &|_| true, None);
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, false);
         assert_eq!(sink.out, vec![2]);
         assert_eq!(c(&sink, "id_one_digit_or_swap"), Some((1, 1)));
         // In a list against itself, a row's own number does not stop the variants.
@@ -630,12 +706,12 @@ mod tests {
         ];
         let own = BlockIndex::build(&list, &voc, 1);
         let mut s2 = Sink::new(list.len());
-        own.candidates(&list[0], &voc, &mut s2, &|j| j > 0, None);
+        own.candidates(&list[0], &voc, &mut s2, &|j| j > 0, &list, false);
         assert_eq!(s2.out, vec![1]);
         // The filter.
         sink.out.clear();
         let q = rec(&mut voc, "Nguyễn Văn An", "07/03/1995", NONE);
-        idx.candidates(&q, &voc, &mut sink, &|j| j > 0, None);
+        idx.candidates(&q, &voc, &mut sink, &|j| j > 0, &reg, false);
         assert_eq!(sink.out, vec![1]);
     }
 
@@ -650,20 +726,57 @@ mod tests {
         let idx = BlockIndex::build(&reg, &voc, 1);
         let q = rec(&mut voc, "Nguyễn Văn An", "1995", 38_095_001_234);
         let mut sink = Sink::new(reg.len());
-        idx.candidates(&q, &voc, &mut sink, &|_| true, Some(&reg));
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, true);
         assert_eq!(sink.counts[R_NAME_YEAR].pairs, 0);
         // Name + village still runs: the namesake is scored.
         assert_eq!(sink.out, vec![0, 1]);
         // Another name on that number: not resolved.
         let q = rec(&mut voc, "Trần Thị Bình", "1995", 38_095_001_234);
         let mut sink = Sink::new(reg.len());
-        idx.candidates(&q, &voc, &mut sink, &|_| true, Some(&reg));
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, true);
         assert_eq!(sink.out, vec![0]);
         // Without the records, nothing is skipped.
         let q = rec(&mut voc, "Nguyễn Văn An", "1995", 38_095_001_234);
         let mut sink = Sink::new(reg.len());
-        idx.candidates(&q, &voc, &mut sink, &|_| true, None);
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, false);
         assert_eq!(sink.counts[R_NAME_YEAR].pairs, 2);
+    }
+
+    #[test]
+    fn a_name_found_nowhere_is_looked_up_by_initials_sex_and_village() {
+        let base = Frozen::empty();
+        let mut voc = base.layer();
+        let person =
+            |voc: &mut crate::engine::prep::VocabLayer<'_>, name: &str, dob: &str, sex: u8| Rec {
+                sex,
+                ..rec(voc, name, dob, NONE)
+            };
+        let reg = vec![
+            person(&mut voc, "Nguyễn Văn Phúc", "1999", 1),
+            person(&mut voc, "Nguyễn Thị Phương", "1999", 2),
+            person(&mut voc, "Nguyễn Văn Phúc", "12/05/1970", 1),
+        ];
+        let queries = [
+            // A typo in the given name, the year alone: no name rule finds him (nor his
+            // namesake born in 1970, found with him).
+            person(&mut voc, "Nguyễn Văn Phhúc", "1999", 1),
+            // Found by name with a date that could be his: the rule is not needed.
+            person(&mut voc, "Nguyễn Văn Phúc", "1999", 1),
+            // Found by name, but only someone born in another year: it runs.
+            person(&mut voc, "Nguyễn Văn Phúc", "1985", 1),
+            // Sex unknown: both.
+            person(&mut voc, "Nguyễn Vn Phc", "1999", 0),
+        ];
+        let idx = BlockIndex::build(&reg, &voc, 1);
+        let run = |q: &Rec| {
+            let mut sink = Sink::new(reg.len());
+            idx.candidates(q, &voc, &mut sink, &|_| true, &reg, true);
+            (sink.out.clone(), sink.counts[R_INITIALS_VILLAGE].pairs)
+        };
+        assert_eq!(run(&queries[0]), (vec![0, 2], 2));
+        assert_eq!(run(&queries[1]).1, 0);
+        assert_eq!(run(&queries[2]).1, 2);
+        assert_eq!(run(&queries[3]), (vec![0, 2, 1], 3));
     }
 
     #[test]
@@ -676,14 +789,14 @@ mod tests {
         let idx = BlockIndex::build(&reg, &voc, 1);
         let mut sink = Sink::new(reg.len());
         let q = rec(&mut voc, "Nguyễn Văn An", "1995", NONE);
-        idx.candidates(&q, &voc, &mut sink, &|_| true, None);
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, false);
         assert!(sink.out.is_empty());
         assert_eq!(sink.counts[R_NAME_YEAR].capped_blocks, 1);
         assert_eq!(sink.counts[R_NAME_VILLAGE].capped_blocks, 1);
         // Below the cap, many candidates: deduplicated past the scan limit too.
         let idx = BlockIndex::build(&reg[..BLOCK_CAP], &voc, 1);
         let mut sink = Sink::new(BLOCK_CAP);
-        idx.candidates(&q, &voc, &mut sink, &|_| true, None);
+        idx.candidates(&q, &voc, &mut sink, &|_| true, &reg, false);
         assert_eq!(sink.out.len(), BLOCK_CAP);
         assert_eq!(sink.counts[R_NAME_VILLAGE].pairs, BLOCK_CAP);
         assert_eq!(sink.counts[R_NAME_VILLAGE].new_pairs, 0);

@@ -1,6 +1,7 @@
 //! Hashing and the blocking indexes: a fast hasher for interning maps, a 64-bit mixer for
 //! composite blocking keys, and [`MultiIndex`], a static multimap from 64-bit keys to record
-//! numbers (sorted array + bucket directory: one or two cache lines per lookup), with an
+//! numbers (sorted array + bucket directory: one or two cache lines per lookup; each entry
+//! keeps 32 bits of its key's hash besides the bucket's, 8 bytes with its value), with an
 //! optional bit filter that answers most lookups of absent keys from a small bitmap (the
 //! ID-typo rule looks up 119 variants of every ID, almost all absent).
 
@@ -70,14 +71,22 @@ impl Hasher for FxHasher {
 
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
-/// A static multimap from 64-bit keys to `u32` values. Keys are hashed with [`mix`]; two
-/// keys whose hashes collide share their values (harmless for blocking: a spurious candidate
-/// is scored like any other).
+/// The 32 bits of a hash below its bucket bits (`shift` ≥ 36: at most 28 bucket bits).
+#[inline]
+fn fragment(h: u64, shift: u32) -> u32 {
+    (h >> (shift - 32)) as u32
+}
+
+/// A static multimap from 64-bit keys to `u32` values. Keys are hashed with [`mix`]; the top
+/// bits of the hash pick a bucket, the next 32 are stored. Two keys whose hashes agree on
+/// those bits (about 50 of them for a million keys) share their values: harmless for
+/// blocking, a spurious candidate is scored like any other.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct MultiIndex {
     shift: u32,
     dir: Vec<u32>,
-    hashes: Vec<u64>,
+    /// Hash bits `shift - 32 .. shift` of each entry, ascending within a bucket.
+    hashes: Vec<u32>,
     vals: Vec<u32>,
     filter: Vec<u64>,
     filter_mask: u64,
@@ -113,7 +122,10 @@ impl MultiIndex {
         } else {
             (Vec::new(), 0)
         };
-        let (hashes, vals) = entries.into_iter().unzip();
+        let (hashes, vals) = entries
+            .into_iter()
+            .map(|(h, v)| (fragment(h, shift), v))
+            .unzip();
         MultiIndex {
             shift,
             dir,
@@ -140,6 +152,7 @@ impl MultiIndex {
         let bucket = (h >> self.shift) as usize;
         let (lo, hi) = (self.dir[bucket] as usize, self.dir[bucket + 1] as usize);
         let slice = &self.hashes[lo..hi];
+        let h = fragment(h, self.shift);
         let start = slice.partition_point(|&x| x < h);
         let end = start + slice[start..].partition_point(|&x| x == h);
         &self.vals[lo + start..lo + end]
@@ -152,7 +165,7 @@ impl MultiIndex {
 
     /// Heap bytes held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.dir.len() * 4 + self.hashes.len() * 8 + self.vals.len() * 4 + self.filter.len() * 8
+        self.dir.len() * 4 + self.hashes.len() * 4 + self.vals.len() * 4 + self.filter.len() * 8
     }
 }
 

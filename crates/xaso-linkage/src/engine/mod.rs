@@ -7,10 +7,11 @@
 //! 1. **standardise** the list's cells (legacy-encoding repair, names, dates, ID numbers,
 //!    phones, villages; the private module `prep`);
 //! 2. **u** from random (list row, register person) pairs, seeded and deterministic;
-//! 3. **blocking** by eleven rules (module `blocking`), pairs deduplicated per row and counted
+//! 3. **blocking** by twelve rules (module `blocking`), pairs deduplicated per row and counted
 //!    per rule, and **comparison vectors** for every candidate pair (module `vector`);
 //! 4. **EM** for m and ρ with u fixed, each row's posterior shared among its candidates
-//!    (module `model`), **term-frequency** adjustment for exact name agreement;
+//!    (module `model`), **term-frequency** adjustment for agreement on the name (the whole
+//!    name's frequency, part by part), on the sex given the name, and on the village;
 //! 5. **scoring**: weight (log2 Bayes factor) and probability of every candidate:
 //!    P = λ·BF / ((1 − ρ) + λ·Σ BF over the row's candidates), λ = ρ / N;
 //! 6. **assignment**: greedy one-to-one by descending weight, duplicates of the list kept on
@@ -34,6 +35,8 @@ mod vector;
 
 #[cfg(test)]
 mod accuracy_tests;
+#[cfg(test)]
+mod bench_diag;
 #[cfg(test)]
 pub(crate) mod demo_lists;
 
@@ -111,8 +114,10 @@ pub struct FieldWeight {
     /// The comparison level, e.g. "exact", "one_digit_wrong", "jaro_winkler_92",
     /// "day_month_swapped", "missing".
     pub level: &'static str,
-    /// log2(m/u) of the level; for exact name agreement log2(m/tf), tf the value's share of
-    /// the register.
+    /// log2(m/u) of the level; for agreement on a name part, the sex or the village log2(m/tf)
+    /// instead, tf the value's share of the register (for the middle and given names, among
+    /// the persons whose preceding parts agree too; for the sex, among the persons of the
+    /// whole name; for the village, against the mean chance agreement).
     pub weight: f64,
 }
 
@@ -177,7 +182,9 @@ const U_SAMPLE_PAIRS: usize = 1_000_000;
 const U_SAMPLE_PAIRS_WITHIN: usize = 250_000;
 /// EM iterations at most.
 const EM_MAX_ITERATIONS: usize = 100;
-/// Candidates kept per row after scoring.
+/// Candidates kept per row after scoring, at most: those at or above the review threshold
+/// (the assignment's choices; one, with the default threshold of 0.5, as a row's
+/// probabilities add up to at most 1), and one more (the runner-up), at least two.
 const KEEP_PER_ROW: usize = 8;
 /// Rows per parallel chunk in blocking and scoring.
 const CHUNK: usize = 4096;
@@ -223,7 +230,9 @@ impl Linker {
     /// Approximate heap bytes of the standardised register and its indexes (the persons
     /// themselves not counted).
     pub fn index_bytes(&self) -> usize {
-        self.recs.len() * std::mem::size_of::<Rec>() + self.index.heap_bytes()
+        self.recs.len() * std::mem::size_of::<Rec>()
+            + self.index.heap_bytes()
+            + self.tf.heap_bytes()
     }
 
     /// Links a whole list: blocking (several rules, union, pairs deduplicated), comparison
@@ -253,18 +262,28 @@ impl Linker {
 
         // 1. Standardise.
         progress("standardise", 0, n);
-        let fields: Vec<prep::ListFields> = par::chunks(n, CHUNK, threads, |r| {
-            list[r].iter().map(prep::list_fields).collect::<Vec<_>>()
-        })
-        .into_iter()
-        .flatten()
-        .collect();
+        // In batches: the cells of a batch (in parallel), then its records (interning, in
+        // order), so that the repaired cells of only one batch are held at a time.
         let mut layer = self.vocab.layer();
-        let recs: Vec<Rec> = fields
-            .iter()
-            .map(|f| prep::list_rec(f, &mut layer))
-            .collect();
-        let invalid: Vec<Option<String>> = fields.into_iter().map(|f| f.invalid_id).collect();
+        let mut recs: Vec<Rec> = Vec::with_capacity(n);
+        let mut invalid: Vec<Option<String>> = Vec::with_capacity(n);
+        let batch = CHUNK * 4 * threads.max(1);
+        for start in (0..n).step_by(batch) {
+            let end = (start + batch).min(n);
+            let fields = par::chunks(end - start, CHUNK, threads, |r| {
+                list[start + r.start..start + r.end]
+                    .iter()
+                    .map(prep::list_fields)
+                    .collect::<Vec<_>>()
+            });
+            for f in fields.into_iter().flatten() {
+                recs.push(prep::list_rec(&f, &mut layer));
+                invalid.push(f.invalid_id);
+            }
+            if end < n {
+                progress("standardise", end, n);
+            }
+        }
         let voc = layer;
         progress("standardise", n, n);
         lap("standardise", &mut timings);
@@ -334,7 +353,14 @@ impl Linker {
 
         // 5. Scoring.
         progress("scoring", 0, n);
-        let scored = score(&pairs, &w, fit.rho, n_reg, threads);
+        let scored = score(
+            &pairs,
+            &w,
+            fit.rho,
+            n_reg,
+            options.review_threshold,
+            threads,
+        );
         drop(pairs);
         progress("scoring", n, n);
         lap("scoring", &mut timings);
@@ -352,6 +378,7 @@ impl Linker {
                 &u_within,
                 &recs[a],
                 &recs[b],
+                None,
             );
             let prior = (p_a * p_b).clamp(dup_lambda, 1.0 - 1e-12);
             model::pair_probability(weight, prior) >= options.match_threshold
@@ -433,6 +460,7 @@ impl Linker {
                 &u,
                 &recs[r],
                 &self.recs[s.other as usize],
+                Some(s.other),
             );
             Candidate {
                 register_index: s.other as usize,
@@ -487,7 +515,7 @@ impl Linker {
         let rec = prep::list_rec(&fields, &mut layer);
         let mut sink = Sink::new(self.recs.len());
         self.index
-            .candidates(&rec, &layer, &mut sink, &|_| true, Some(&self.recs));
+            .candidates(&rec, &layer, &mut sink, &|_| true, &self.recs, true);
         let cmp = Comparer::light(&layer, false);
         let (m, u) = model::tables(&model.fields);
         let w = model::weights(&m, &u);
@@ -495,8 +523,15 @@ impl Linker {
             .out
             .iter()
             .map(|&j| {
-                let (fields, weight) =
-                    explain(&cmp, &self.tf, &w, &u, &rec, &self.recs[j as usize]);
+                let (fields, weight) = explain(
+                    &cmp,
+                    &self.tf,
+                    &w,
+                    &u,
+                    &rec,
+                    &self.recs[j as usize],
+                    Some(j),
+                );
                 (fields, weight, j)
             })
             .collect();
@@ -622,15 +657,15 @@ fn block_and_compare<L: Lookup>(
             for r in range {
                 sink.out.clear();
                 let keep = |j: u32| within.is_none_or(|k| k(r, j));
-                let indexed = within.is_none().then_some(other);
-                index.candidates(&list[r], voc, sink, &keep, indexed);
+                index.candidates(&list[r], voc, sink, &keep, other, within.is_none());
                 for &j in &sink.out {
                     let b = &other[j as usize];
                     let levels = cmp.compare(&list[r], b);
-                    let adj = tf.adjustments(voc, &levels, &list[r], b, u);
+                    let person = within.is_none().then_some(j);
+                    let adj = tf.adjustments(voc, &levels, &list[r], b, person, u);
                     out.other.push(j);
                     out.code.push(vector::encode(&levels));
-                    out.tf.push(adj.iter().sum::<f64>() as f32);
+                    out.tf.push(adj.iter().product::<f64>().log2() as f32);
                 }
                 out.len.push(sink.out.len() as u32);
             }
@@ -673,8 +708,16 @@ fn block_and_compare<L: Lookup>(
     (pairs, counts)
 }
 
-/// Weights and probabilities of every pair; per row the strongest [`KEEP_PER_ROW`].
-fn score(pairs: &Pairs, w: &Table, rho: f64, n_other: usize, threads: usize) -> ScoredRows {
+/// Weights and probabilities of every pair; per row the strongest, as many as
+/// [`KEEP_PER_ROW`] says.
+fn score(
+    pairs: &Pairs,
+    w: &Table,
+    rho: f64,
+    n_other: usize,
+    review_threshold: f64,
+    threads: usize,
+) -> ScoredRows {
     let pattern_weight: Vec<f64> = pairs
         .patterns
         .iter()
@@ -707,7 +750,11 @@ fn score(pairs: &Pairs, w: &Table, rho: f64, n_other: usize, threads: usize) -> 
                     }),
             );
             row.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.other.cmp(&b.other)));
-            row.truncate(KEEP_PER_ROW);
+            let choices = row
+                .iter()
+                .take_while(|c| c.probability >= review_threshold)
+                .count();
+            row.truncate((choices + 1).clamp(2, KEEP_PER_ROW));
             lens.push(row.len());
             items.extend_from_slice(&row);
         }
@@ -727,7 +774,9 @@ fn score(pairs: &Pairs, w: &Table, rho: f64, n_other: usize, threads: usize) -> 
     out
 }
 
-/// The explanation of a pair: one weight per field, and their sum.
+/// The explanation of a pair: one weight per field, and their sum. `person`: b's index in the
+/// register, when b is a register person.
+#[allow(clippy::too_many_arguments)]
 fn explain<L: Lookup>(
     cmp: &Comparer<'_, L>,
     tf: &TermFrequencies,
@@ -735,16 +784,17 @@ fn explain<L: Lookup>(
     u: &Table,
     a: &Rec,
     b: &Rec,
+    person: Option<u32>,
 ) -> (Vec<FieldWeight>, f64) {
     let levels: Levels = cmp.compare(a, b);
-    let adj = tf.adjustments(cmp.voc(), &levels, a, b, u);
+    let adj = tf.adjustments(cmp.voc(), &levels, a, b, person, u);
     let mut total = 0.0;
     let fields = (0..N_FIELDS)
         .map(|f| {
             let l = levels[f] as usize;
             let mut weight = w[f][l];
             if let Some(role) = model::TF_FIELDS.iter().position(|&x| x == f) {
-                weight += adj[role];
+                weight += adj[role].log2();
             }
             total += weight;
             FieldWeight {

@@ -14,13 +14,18 @@
 //!   a value).
 //! * Term frequencies: exact agreement on a name part weighs log2(m_exact / tf(v)) instead of
 //!   log2(m_exact / u_exact), where tf(v) is the share of register persons with that value
-//!   (stripped value for names typed without tones): rare names weigh more.
+//!   (stripped value for names typed without tones): rare names weigh more. The parts are
+//!   chained (the middle name's share among the persons of that family name, the given name's
+//!   among those of that family and middle name), so that a whole name weighs by its own
+//!   frequency, and the sex agreeing with a whole name by its share among the namesakes;
+//!   villages likewise by their size (see [`TermFrequencies::adjustments`]).
 
 use serde::Serialize;
 
 use super::prep::{Lookup, Rec};
 use super::vector::{
-    decode, missing, Levels, FAMILY, FIELD_NAMES, GIVEN, LEVELS, MAX_LEVELS, MIDDLE, N_FIELDS,
+    decode, missing, Levels, FAMILY, FIELD_NAMES, GIVEN, LEVELS, MAX_LEVELS, MIDDLE, N_FIELDS, SEX,
+    VILLAGE,
 };
 
 /// m, u and weight of one level.
@@ -76,7 +81,7 @@ const PRIOR_M: [&[f64]; N_FIELDS] = [
     &[0.85, 0.05, 0.05, 0.02, 0.015, 0.015],
     &[0.80, 0.04, 0.01, 0.10, 0.02, 0.01, 0.02],
     &[0.88, 0.06, 0.01, 0.02, 0.015, 0.015],
-    &[0.88, 0.02, 0.05, 0.01, 0.015, 0.005, 0.02],
+    &[0.88, 0.02, 0.03, 0.02, 0.01, 0.015, 0.005, 0.005, 0.015],
     &[0.98, 0.02],
     &[0.75, 0.20, 0.02, 0.03],
     // Lists hold a subscriber's or a parent's number: the same person often has another.
@@ -89,7 +94,7 @@ const PRIOR_U: [&[f64]; N_FIELDS] = [
     &[0.2, 0.01, 0.01, 0.05, 0.1, 0.63],
     &[0.1, 0.01, 0.01, 0.1, 0.05, 0.1, 0.63],
     &[0.02, 0.01, 0.01, 0.02, 0.05, 0.89],
-    &[3e-5, 3e-5, 0.01, 0.01, 1e-4, 0.02, 0.96],
+    &[3e-5, 3e-5, 0.01, 0.001, 0.01, 1e-4, 0.02, 0.003, 0.956],
     &[0.5, 0.5],
     &[0.05, 0.01, 0.01, 0.93],
     &[1e-7, 1e-6, 1e-6, 1.0],
@@ -177,16 +182,25 @@ pub(crate) fn tables(fields: &[FieldModel]) -> (Table, Table) {
     (m, u)
 }
 
-/// Register frequencies of name parts, for term-frequency adjustment.
+/// Register frequencies of names and villages, for term-frequency adjustment.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TermFrequencies {
     n: f64,
     /// Per role (family, middle, given): count by part id, and by stripped-key id.
     by_part: [Vec<u32>; 3],
     by_stripped: [Vec<u32>; 3],
+    /// Per register person, how many persons share the prefixes of its name: (family,
+    /// middle), (family, middle, given), (family, middle, given, sex); by part ids, then by
+    /// stripped keys (for names typed without tones).
+    by_person: Vec<[[u32; 3]; 2]>,
+    /// Persons per village key (kind ignored), by its string id.
+    by_village: Vec<u32>,
+    /// Chance that two persons drawn from the register share a village key: Σ tf(v)².
+    village_mean: f64,
 }
 
-pub(crate) const TF_FIELDS: [usize; 3] = [FAMILY, MIDDLE, GIVEN];
+/// The fields adjusted by term frequencies, in the order of [`TermFrequencies::adjustments`].
+pub(crate) const TF_FIELDS: [usize; 5] = [FAMILY, MIDDLE, GIVEN, SEX, VILLAGE];
 
 fn role_part(r: &Rec, role: usize) -> u32 {
     match role {
@@ -196,10 +210,78 @@ fn role_part(r: &Rec, role: usize) -> u32 {
     }
 }
 
+/// The ids of a record's name parts and sex, toned (part ids) or stripped.
+fn name_ids<L: Lookup>(voc: &L, r: &Rec, stripped: bool) -> [u32; 4] {
+    let id = |p: u32| {
+        if stripped && p != 0 {
+            voc.part(p).stripped_id
+        } else {
+            p
+        }
+    };
+    [
+        id(r.name.family),
+        id(r.name.middle),
+        id(r.name.given),
+        u32::from(r.sex),
+    ]
+}
+
+/// For every record, the number of records sharing the first 2, 3 and 4 of its `ids` (0 for a
+/// record without family or given name), by sorting. The ids are packed into one number when
+/// they fit (20 bits a name part, 2 the sex), which sorts several times faster.
+fn prefix_counts(recs: &[Rec], ids: impl Fn(&Rec) -> [u32; 4]) -> Vec<[u32; 3]> {
+    prefix_counts_with(recs, ids, true)
+}
+
+fn prefix_counts_with(
+    recs: &[Rec],
+    ids: impl Fn(&Rec) -> [u32; 4],
+    may_pack: bool,
+) -> Vec<[u32; 3]> {
+    let named = || {
+        recs.iter()
+            .enumerate()
+            .filter(|(_, r)| r.name.family != 0 && r.name.given != 0)
+            .map(|(i, r)| (ids(r), i as u32))
+    };
+    let mut out = vec![[0u32; 3]; recs.len()];
+    let fits = may_pack && named().all(|(k, _)| k[..3].iter().all(|&x| x < 1 << 20) && k[3] < 4);
+    if fits {
+        let pack = |k: [u32; 4]| {
+            (u64::from(k[0]) << 42)
+                | (u64::from(k[1]) << 22)
+                | (u64::from(k[2]) << 2)
+                | u64::from(k[3])
+        };
+        let mut order: Vec<(u64, u32)> = named().map(|(k, i)| (pack(k), i)).collect();
+        order.sort_unstable();
+        for (len, shift) in [(2, 22), (3, 2), (4, 0)] {
+            for group in order.chunk_by(|x, y| x.0 >> shift == y.0 >> shift) {
+                for &(_, i) in group {
+                    out[i as usize][len - 2] = group.len() as u32;
+                }
+            }
+        }
+    } else {
+        let mut order: Vec<([u32; 4], u32)> = named().collect();
+        order.sort_unstable();
+        for len in 2..=4 {
+            for group in order.chunk_by(|x, y| x.0[..len] == y.0[..len]) {
+                for &(_, i) in group {
+                    out[i as usize][len - 2] = group.len() as u32;
+                }
+            }
+        }
+    }
+    out
+}
+
 impl TermFrequencies {
     pub(crate) fn count<L: Lookup>(recs: &[Rec], voc: &L, parts: usize, strings: usize) -> Self {
         let mut by_part: [Vec<u32>; 3] = std::array::from_fn(|_| vec![0u32; parts]);
         let mut by_stripped: [Vec<u32>; 3] = std::array::from_fn(|_| vec![0u32; strings]);
+        let mut by_village = vec![0u32; strings];
         for r in recs {
             for role in 0..3 {
                 let p = role_part(r, role);
@@ -208,41 +290,133 @@ impl TermFrequencies {
                     by_stripped[role][voc.part(p).stripped_id as usize] += 1;
                 }
             }
+            let blocks = r
+                .villages
+                .map(|v| if v == 0 { 0 } else { voc.village_block(v) });
+            for (k, &b) in blocks.iter().enumerate() {
+                if b != 0 && !blocks[..k].contains(&b) {
+                    if let Some(c) = by_village.get_mut(b as usize) {
+                        *c += 1;
+                    }
+                }
+            }
         }
+        let toned = prefix_counts(recs, |r| name_ids(voc, r, false));
+        let stripped = prefix_counts(recs, |r| name_ids(voc, r, true));
+        let by_person = toned
+            .into_iter()
+            .zip(stripped)
+            .map(|(t, s)| [t, s])
+            .collect();
+        let n = recs.len().max(1) as f64;
+        let village_mean = by_village.iter().map(|&c| (f64::from(c) / n).powi(2)).sum();
         TermFrequencies {
-            n: recs.len().max(1) as f64,
+            n,
             by_part,
             by_stripped,
+            by_person,
+            by_village,
+            village_mean,
         }
     }
 
-    /// Share of register persons with this value of the role's part.
-    fn tf<L: Lookup>(&self, voc: &L, role: usize, part: u32, toneless: bool) -> f64 {
-        let count = if toneless {
+    /// Approximate heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let parts: usize = self
+            .by_part
+            .iter()
+            .chain(&self.by_stripped)
+            .map(|v| v.len() * 4)
+            .sum();
+        parts + self.by_village.len() * 4 + self.by_person.len() * 24
+    }
+
+    /// Register persons with this value of the role's part (by stripped key if `toneless`).
+    fn count_of<L: Lookup>(&self, voc: &L, role: usize, part: u32, toneless: bool) -> u32 {
+        if toneless {
             let s = voc.part(part).stripped_id as usize;
             self.by_stripped[role].get(s).copied().unwrap_or(0)
         } else {
             self.by_part[role].get(part as usize).copied().unwrap_or(0)
-        };
-        f64::from(count.max(1)) / self.n
+        }
     }
 
-    /// The term-frequency adjustment of each name field (0 unless the level is `exact`):
-    /// log2(u_exact / tf(value)), added to the field's weight.
+    /// The term-frequency adjustment of each field of [`TF_FIELDS`], as a ratio u/tf (1 unless
+    /// the level is an agreement): its log2 is added to the field's weight log2(m/u) so that
+    /// it becomes log2(m/tf). `person`: b's index in the register, when b is a register
+    /// person.
+    ///
+    /// * family name (exact): tf = the family name's share of the register;
+    /// * middle name (exact): its share among the persons of that family name when the family
+    ///   names agree too, else its share of the register;
+    /// * given name (exact): its share among the persons of that family and middle name when
+    ///   both agree too, else its share of the register. The three together weigh the whole
+    ///   name by its own frequency: names are not independent ("Thị" goes with "Lan", "Văn"
+    ///   with "Hùng"), and multiplying the parts' frequencies would make a common name look
+    ///   several times rarer than it is;
+    /// * sex (exact, the whole name agreeing): the share of that sex among the persons of that
+    ///   name (about 1 for "Nguyễn Thị Lan": the name already said it);
+    /// * village (exact or same key): the village key's share of the register against the
+    ///   mean chance agreement: a large village (or a catch-all such as "Khu trọ công nhân")
+    ///   says less than a hamlet.
+    ///
+    /// Within the list (no `person`), names are weighed by their parts' frequencies alone.
     pub(crate) fn adjustments<L: Lookup>(
         &self,
         voc: &L,
         levels: &Levels,
         a: &Rec,
         b: &Rec,
+        person: Option<u32>,
         u: &Table,
-    ) -> [f64; 3] {
-        let mut out = [0.0; 3];
+    ) -> [f64; TF_FIELDS.len()] {
+        let mut out = [1.0; TF_FIELDS.len()];
         let toneless = a.name.toneless || b.name.toneless;
-        for (role, &f) in TF_FIELDS.iter().enumerate() {
+        let exact = |f: usize| levels[f] == 0 && u[f][0] > 0.0;
+        let agree = [exact(FAMILY), exact(MIDDLE), exact(GIVEN)];
+        // Counts: [marginal or conditional count, of how many].
+        let mut counts = [[0u32; 2]; 3];
+        for (role, c) in counts.iter_mut().enumerate() {
             let p = role_part(b, role);
-            if levels[f] == 0 && p != 0 && u[f][0] > 0.0 {
-                out[role] = (u[f][0] / self.tf(voc, role, p, toneless)).log2();
+            if agree[role] && p != 0 {
+                *c = [self.count_of(voc, role, p, toneless), self.n as u32];
+            }
+        }
+        let chain = person
+            .filter(|_| agree[0] && agree[1] && b.name.family != 0)
+            .and_then(|j| self.by_person.get(j as usize))
+            .map(|c| c[usize::from(toneless)]);
+        if let Some([fm, full, with_sex]) = chain {
+            let family = self.count_of(voc, 0, b.name.family, toneless);
+            if fm > 0 && family >= fm {
+                counts[1] = [fm, family];
+                if agree[2] && full > 0 && fm >= full {
+                    counts[2] = [full, fm];
+                    if exact(SEX) && with_sex > 0 && with_sex <= full {
+                        // P(same sex | same name) = with_sex / full.
+                        out[3] = u[SEX][0] * f64::from(full) / f64::from(with_sex);
+                    }
+                }
+            }
+        }
+        for (role, &f) in [FAMILY, MIDDLE, GIVEN].iter().enumerate() {
+            let [k, of] = counts[role];
+            if of > 0 {
+                out[role] = u[f][0] * f64::from(of) / f64::from(k.max(1));
+            }
+        }
+        if levels[VILLAGE] <= 1 && u[VILLAGE][levels[VILLAGE] as usize] > 0.0 {
+            let block = |v: u32| if v == 0 { 0 } else { voc.village_block(v) };
+            let ours = a.villages.map(block);
+            let count = b
+                .villages
+                .iter()
+                .map(|&v| block(v))
+                .find(|&x| x != 0 && ours.contains(&x))
+                .and_then(|x| self.by_village.get(x as usize).copied())
+                .unwrap_or(0);
+            if count > 0 && self.village_mean > 0.0 {
+                out[4] = self.village_mean * self.n / f64::from(count);
             }
         }
         out
@@ -307,6 +481,12 @@ pub(crate) fn em(
             converged: true,
         };
     }
+    // 2^tf of every pair, once (f32: the adjustments are within ±128 bits).
+    let tf_factor: Vec<f32> = pairs
+        .tf
+        .iter()
+        .map(|&t| t.clamp(-120.0, 120.0).exp2())
+        .collect();
     while iterations < max_iterations {
         iterations += 1;
         let w = weights(&m, u);
@@ -315,39 +495,38 @@ pub(crate) fn em(
             .map(|l| (0..N_FIELDS).map(|f| w[f][l[f] as usize]).sum())
             .collect();
         let log_lambda = rho.log2() - log_n;
+        // λ·BF of a pair = 2^(pattern weight + log λ) · 2^tf.
+        let pattern_factor: Vec<f64> = pattern_weight
+            .iter()
+            .map(|&w| exp2(w + log_lambda))
+            .collect();
         let none = 1.0 - rho;
-        let parts = super::par::chunks(rows, ROW_CHUNK, threads, |range| {
-            let mut acc = vec![0.0f64; pairs.patterns.len()];
-            let mut total = 0.0;
-            for r in range {
-                let span = pairs.start[r]..pairs.start[r + 1];
-                if span.is_empty() {
-                    continue;
+        let parts =
+            super::par::chunks(rows, ROW_CHUNK, threads, |range| {
+                let mut acc = vec![0.0f64; pairs.patterns.len()];
+                let mut total = 0.0;
+                let mut bf: Vec<f64> = Vec::new();
+                for r in range {
+                    let span = pairs.start[r]..pairs.start[r + 1];
+                    if span.is_empty() {
+                        continue;
+                    }
+                    bf.clear();
+                    bf.extend(span.clone().map(|k| {
+                        pattern_factor[pairs.pattern[k] as usize] * f64::from(tf_factor[k])
+                    }));
+                    let denom = none + bf.iter().sum::<f64>();
+                    if denom <= 0.0 {
+                        continue;
+                    }
+                    for (k, &x) in span.zip(&bf) {
+                        let p = x / denom;
+                        acc[pairs.pattern[k] as usize] += p;
+                        total += p;
+                    }
                 }
-                let mut s = 0.0;
-                for k in span.clone() {
-                    s += exp2(
-                        pattern_weight[pairs.pattern[k] as usize]
-                            + f64::from(pairs.tf[k])
-                            + log_lambda,
-                    );
-                }
-                let denom = none + s;
-                if denom <= 0.0 {
-                    continue;
-                }
-                for k in span {
-                    let p = exp2(
-                        pattern_weight[pairs.pattern[k] as usize]
-                            + f64::from(pairs.tf[k])
-                            + log_lambda,
-                    ) / denom;
-                    acc[pairs.pattern[k] as usize] += p;
-                    total += p;
-                }
-            }
-            (acc, total)
-        });
+                (acc, total)
+            });
         let mut acc = vec![0.0f64; pairs.patterns.len()];
         let mut total = 0.0;
         for (a, t) in parts {
@@ -450,7 +629,7 @@ mod tests {
     fn em_recovers_a_synthetic_mixture() {
         let mut true_m = prior_m();
         true_m[ID][..5].copy_from_slice(&[0.7, 0.1, 0.05, 0.1, 0.05]);
-        true_m[DOB][..7].copy_from_slice(&[0.6, 0.1, 0.2, 0.02, 0.03, 0.02, 0.03]);
+        true_m[DOB][..9].copy_from_slice(&[0.6, 0.1, 0.15, 0.05, 0.02, 0.03, 0.02, 0.01, 0.02]);
         true_m[SEX][..2].copy_from_slice(&[0.9, 0.1]);
         let u = u_from_counts(&std::array::from_fn(|f| {
             let p = normalised(PRIOR_U[f]);
@@ -511,6 +690,45 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn prefix_counts_count_namesakes_packed_or_not() {
+        use crate::engine::prep::{Frozen, NameIds};
+        let rec = |family: u32, middle: u32, given: u32, sex: u8| Rec {
+            name: NameIds {
+                family,
+                middle,
+                middle_wo: middle,
+                given,
+                toneless: false,
+            },
+            sex,
+            ..Rec::default()
+        };
+        let recs = vec![
+            rec(1, 2, 3, 2),
+            rec(1, 2, 3, 2),
+            rec(1, 2, 3, 1),
+            rec(1, 2, 4, 1),
+            rec(1, 5, 3, 2),
+            rec(6, 2, 3, 2),
+            rec(0, 0, 3, 2),
+        ];
+        let base = Frozen::empty();
+        let voc = base.layer();
+        let ids = |r: &Rec| name_ids(&voc, r, false);
+        let want = vec![
+            [4, 3, 2],
+            [4, 3, 2],
+            [4, 3, 1],
+            [4, 1, 1],
+            [1, 1, 1],
+            [1, 1, 1],
+            [0, 0, 0],
+        ];
+        assert_eq!(prefix_counts_with(&recs, ids, true), want);
+        assert_eq!(prefix_counts_with(&recs, ids, false), want);
     }
 
     #[test]

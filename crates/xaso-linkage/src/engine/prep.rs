@@ -208,11 +208,40 @@ pub(crate) struct NameIds {
     pub toneless: bool,
 }
 
+/// A date of birth as the engine compares it: year, month and day, 0 when not known (a
+/// [`PartialDate`] unpacked once, so that comparing two is a few integer tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Dob {
+    pub year: i16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Dob {
+    pub(crate) fn of(d: &PartialDate) -> Dob {
+        Dob {
+            year: d.year().clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16,
+            month: d.month().unwrap_or(0),
+            day: d.day().unwrap_or(0),
+        }
+    }
+
+    /// Day, month and year known.
+    pub(crate) fn is_full(&self) -> bool {
+        self.day != 0
+    }
+
+    /// 0 year only, 1 year and month, 2 full.
+    pub(crate) fn precision(&self) -> u8 {
+        u8::from(self.month != 0) + u8::from(self.day != 0)
+    }
+}
+
 /// A record as the engine compares it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Rec {
     pub name: NameIds,
-    pub dob: Option<PartialDate>,
+    pub dob: Option<Dob>,
     /// A 12-digit number (valid ID, or 12 digits failing the birthplace check), or [`NONE`].
     pub id12: u64,
     /// A 9-digit number (old CMND), or [`NONE`].
@@ -484,6 +513,20 @@ impl<'a> VocabLayer<'a> {
         id
     }
 
+    /// The village id of a list's cell as typed: repaired from a legacy encoding if need be,
+    /// then as [`VocabLayer::intern_village`]; once per distinct cell.
+    pub(crate) fn intern_typed_village(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.raw_villages.get(text) {
+            return id;
+        }
+        let id = match fix_cell(text) {
+            Some(f) => self.intern_village(&f.text),
+            None => self.intern_village(text),
+        };
+        self.raw_villages.insert(text.to_owned(), id);
+        id
+    }
+
     #[cfg(test)]
     pub(crate) fn parts_len(&self) -> usize {
         self.parts.base.vals.len() + self.parts.own.vals.len()
@@ -525,7 +568,7 @@ pub(crate) fn register_rec(p: &Person, voc: &mut VocabLayer<'_>) -> Rec {
     }
     Rec {
         name: voc.name(&p.full_name),
-        dob: p.date_of_birth,
+        dob: p.date_of_birth.as_ref().map(Dob::of),
         id12: number(p.personal_id.as_str()).unwrap_or(NONE),
         cmnd: p
             .old_cmnd
@@ -559,8 +602,9 @@ pub(crate) struct ListFields {
     pub phone: u64,
     pub sex: u8,
     pub invalid_id: Option<String>,
-    /// Name and village cells after legacy-encoding repair.
+    /// The name cell after legacy-encoding repair.
     pub name: Option<String>,
+    /// The village cell as typed (repaired when interned: a list has few distinct villages).
     pub village: Option<String>,
 }
 
@@ -611,7 +655,7 @@ pub(crate) fn list_fields(r: &ListRecord) -> ListFields {
         sex: sex_code(sex),
         invalid_id,
         name: fixed(&r.full_name),
-        village: fixed(&r.village),
+        village: non_empty(&r.village).map(str::to_owned),
     }
 }
 
@@ -635,11 +679,16 @@ fn why_malformed(s: &str) -> String {
 pub(crate) fn list_rec(f: &ListFields, voc: &mut VocabLayer<'_>) -> Rec {
     Rec {
         name: f.name.as_deref().map(|n| voc.name(n)).unwrap_or_default(),
-        dob: f.dob,
+        dob: f.dob.as_ref().map(Dob::of),
         id12: f.id12,
         cmnd: f.cmnd,
         phone: f.phone,
-        villages: [f.village.as_deref().map_or(0, |v| voc.intern_village(v)), 0],
+        villages: [
+            f.village
+                .as_deref()
+                .map_or(0, |v| voc.intern_typed_village(v)),
+            0,
+        ],
         sex: f.sex,
     }
 }
@@ -724,6 +773,15 @@ mod tests {
         let xom = voc.intern_village("Xóm 3");
         assert_ne!(xom, a);
         assert_eq!(voc.village_block(xom), voc.village_block(a));
+        // A cell typed in TCVN3 is repaired, once.
+        assert_eq!(
+            voc.intern_typed_village("Th«n Yªn Phong"),
+            voc.intern_village("Thôn Yên Phong")
+        );
+        assert_eq!(
+            voc.intern_typed_village("Th«n Yªn Phong"),
+            voc.intern_village("Thôn Yên Phong")
+        );
         let four = voc.intern_village("Thôn 4");
         assert_ne!(voc.village_block(four), voc.village_block(a));
         assert_eq!(voc.intern_village(""), 0);

@@ -468,3 +468,97 @@ fn empty_inputs() {
     assert_eq!(report.rows[0].row, 7);
     assert_eq!(report.rows[0].decision, Decision::NoMatch);
 }
+
+#[test]
+fn a_whole_name_weighs_by_its_own_frequency() {
+    let mut reg = Vec::new();
+    let mut add = |n: u32, name: &str, sex: Sex, year: i32| {
+        let id = PersonalId::build(38, sex, year, n).expect("id");
+        let mut p = Person::new(id, name);
+        p.date_of_birth = PartialDate::parse(&format!("{:02}/03/{year}", n % 28 + 1)).ok();
+        p.sex = Some(sex);
+        reg.push(p);
+    };
+    for i in 0..200 {
+        add(i, "Nguyễn Thị Lan", Sex::Female, 1950 + (i as i32 % 50));
+        add(
+            1000 + i,
+            "Nguyễn Văn Hùng",
+            Sex::Male,
+            1950 + (i as i32 % 50),
+        );
+    }
+    for i in 0..100 {
+        add(2000 + i, "Trần Văn Lan", Sex::Male, 1950 + (i as i32 % 50));
+    }
+    add(3000, "Trần Thị Hùng", Sex::Female, 1977);
+    let n = reg.len() as f64;
+    let linker = Linker::new(reg);
+    let list = vec![
+        row(1, "Nguyễn Thị Lan", "01/03/1950", "Nữ", "", ""),
+        row(2, "Trần Thị Hùng", "01/03/1977", "Nữ", "", ""),
+    ];
+    let report = linker.link(&list, &LinkOptions::default(), &no_progress);
+    let m = |field: &str| {
+        report
+            .model
+            .fields
+            .iter()
+            .find(|f| f.field == field)
+            .and_then(|f| f.levels.first())
+            .and_then(|l| l.m)
+            .unwrap_or(f64::NAN)
+    };
+    let names_m = (m("family") * m("middle") * m("given")).log2();
+    for (i, namesakes) in [(0, 200.0), (1, 1.0)] {
+        let best = report.rows[i].best.as_ref().expect("linked");
+        let w = |field: &str| {
+            best.fields
+                .iter()
+                .find(|f| f.field == field)
+                .map_or(f64::NAN, |f| f.weight)
+        };
+        // The three parts together: log2(m_family·m_middle·m_given / share of the name).
+        let names = w("family") + w("middle") + w("given");
+        let want = names_m + (n / namesakes).log2();
+        assert!((names - want).abs() < 1e-9, "row {i}: {names} vs {want}");
+        // Every namesake is a woman: the sex adds only log2(m).
+        assert!(
+            (w("sex") - m("sex").log2()).abs() < 1e-9,
+            "row {i}: {}",
+            w("sex")
+        );
+    }
+}
+
+#[test]
+fn agreeing_on_a_large_village_weighs_less_than_on_a_hamlet() {
+    let mut reg = Vec::new();
+    for i in 0..303u32 {
+        let year = 1940 + (i as i32 % 60);
+        let id = PersonalId::build(38, Sex::Male, year, i).expect("id");
+        let mut p = Person::new(id, format!("Lò Văn Pảo{i}"));
+        p.date_of_birth = PartialDate::from_year(year).ok();
+        p.sex = Some(Sex::Male);
+        p.permanent_address.detail = Some(if i < 300 { "Thôn 1" } else { "Thôn 2" }.into());
+        reg.push(p);
+    }
+    let linker = Linker::new(reg);
+    let list = vec![
+        row(1, "Lò Văn Pảo0", "1940", "Nam", "", "Thôn 1"),
+        row(2, "Lò Văn Pảo300", "1940", "Nam", "", "thôn 2"),
+    ];
+    let report = linker.link(&list, &LinkOptions::default(), &no_progress);
+    let village = |i: usize| {
+        report.rows[i]
+            .best
+            .as_ref()
+            .or(report.rows[i].runner_up.as_ref())
+            .and_then(|c| c.fields.iter().find(|f| f.field == "village"))
+            .map_or(("", f64::NAN), |f| (f.level, f.weight))
+    };
+    let ((l0, w0), (l1, w1)) = (village(0), village(1));
+    assert_eq!((l0, l1), ("exact", "exact"));
+    // 300 persons in Thôn 1, 3 in Thôn 2.
+    assert!((w1 - w0 - 100f64.log2()).abs() < 1e-9, "{w0} {w1}");
+}

@@ -1,23 +1,26 @@
 //! Comparison vectors: for a pair of records, one level per field. Levels reuse the enums and
 //! comparators of [`crate::compare`] (names by part, dates, IDs with the CMND on file,
-//! villages, phones), worked on the interned records of [`super::prep`]; two refinements:
+//! villages, phones), worked on the interned records of [`super::prep`]; refinements:
 //!
 //! * a name typed without any diacritic is compared on stripped keys, where equality is
 //!   `exact` (for such a name no closer agreement exists, so calling it `tone_insensitive`
 //!   would make it weaker evidence than it is);
-//! * the middle name has a level `van_thi_differs` (equal once "Văn"/"Thị" are removed), and
-//!   the date levels `year_only_agrees` and `year_off_by_one` are split by precision:
-//!   `year_only` (one side knows only the year, or the month) and `same_year` (same precision,
-//!   day or month differ); `year_off_by_one` (full dates, day and month agree) and
-//!   `year_only_off_by_one` (a side knows only the year): their chance agreement differs by
-//!   orders of magnitude.
+//! * the middle name has a level `van_thi_differs` (equal once "Văn"/"Thị" are removed);
+//! * the date levels are split by precision, as their chance agreement differs by orders of
+//!   magnitude: `exact` (full dates) and `partial_exact` (both sides know only the year, or
+//!   the year and month, and agree); `year_only` (one side knows less, the years agree) and
+//!   `same_year` (same precision, day or month differ); `year_off_by_one` (full dates, day
+//!   and month agree) and `year_only_off_by_one` (a side knows only the year);
+//!   `year_mistyped` (full dates, same day and month, the years more than one apart but one
+//!   digit or two neighbouring digits swapped away: 1967 for 1987, 1957 for 1975) and
+//!   `different`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use xaso_domain::PartialDate;
-
-use super::prep::{Lookup, NameIds, Rec, NONE};
-use crate::compare::{compare_date, compare_name_part, compare_village, DateLevel, NameLevel};
+use super::prep::{Dob, Lookup, NameIds, Rec, NONE};
+#[cfg(doc)]
+use crate::compare::compare_date;
+use crate::compare::{compare_name_part, compare_village, NameLevel};
 
 pub(crate) const N_FIELDS: usize = 8;
 pub(crate) const ID: usize = 0;
@@ -77,9 +80,11 @@ pub(crate) const LEVELS: [&[&str]; N_FIELDS] = [
         "exact",
         "day_month_swapped",
         "year_only",
+        "partial_exact",
         "same_year",
         "year_off_by_one",
         "year_only_off_by_one",
+        "year_mistyped",
         "different",
         "missing",
     ],
@@ -95,7 +100,7 @@ pub(crate) const LEVELS: [&[&str]; N_FIELDS] = [
 ];
 
 /// Most levels of any field.
-pub(crate) const MAX_LEVELS: usize = 8;
+pub(crate) const MAX_LEVELS: usize = 10;
 
 /// One level per field.
 pub(crate) type Levels = [u8; N_FIELDS];
@@ -386,23 +391,47 @@ fn village_pair<L: Lookup>(voc: &L, x: u32, y: u32) -> u8 {
     }
 }
 
-pub(crate) fn dob_level(a: Option<&PartialDate>, b: Option<&PartialDate>) -> u8 {
-    let full = |d: Option<&PartialDate>| d.is_some_and(|d| d.full().is_some());
-    let same_precision = match (a, b) {
-        (Some(x), Some(y)) => std::mem::discriminant(x) == std::mem::discriminant(y),
-        _ => false,
+/// The date level of two dates of birth: [`compare_date`]'s level, split by precision (see
+/// the module documentation), on unpacked dates.
+pub(crate) fn dob_level(a: Option<&Dob>, b: Option<&Dob>) -> u8 {
+    let (Some(a), Some(b)) = (a, b) else {
+        return missing(DOB);
     };
-    match compare_date(a, b) {
-        DateLevel::Exact if full(a) => 0,
-        DateLevel::Exact => 2,
-        DateLevel::DayMonthSwapped => 1,
-        DateLevel::YearOnlyAgrees if same_precision => 3,
-        DateLevel::YearOnlyAgrees => 2,
-        DateLevel::YearOffByOne if full(a) && full(b) => 4,
-        DateLevel::YearOffByOne => 5,
-        DateLevel::Different => 6,
-        DateLevel::Missing => 7,
+    let full = a.is_full() && b.is_full();
+    if a == b {
+        // exact, partial_exact
+        return if a.is_full() { 0 } else { 3 };
     }
+    if a.year == b.year {
+        if full && a.day == b.month && b.day == a.month {
+            return 1; // day_month_swapped
+        }
+        // same_year, year_only
+        return if a.precision() == b.precision() { 4 } else { 2 };
+    }
+    let agree = |x: u8, y: u8| x == 0 || y == 0 || x == y;
+    if (i32::from(a.year) - i32::from(b.year)).abs() == 1
+        && agree(a.month, b.month)
+        && agree(a.day, b.day)
+    {
+        // year_off_by_one, year_only_off_by_one
+        return if full { 5 } else { 6 };
+    }
+    if full
+        && a.month == b.month
+        && a.day == b.day
+        && matches!(
+            digit_difference(
+                u64::from(a.year.unsigned_abs()),
+                u64::from(b.year.unsigned_abs()),
+                4
+            ),
+            1 | 2
+        )
+    {
+        return 7; // year_mistyped
+    }
+    8
 }
 
 fn phone_level(a: u64, b: u64) -> u8 {
@@ -427,6 +456,7 @@ mod tests {
     use crate::compare::{compare_id, compare_phone, IdLevel, PhoneLevel, VillageLevel};
     use crate::engine::prep::{phone_number, Frozen};
     use crate::standardise::{id_number, name, phone};
+    use xaso_domain::PartialDate;
 
     #[test]
     fn level_names_are_those_of_compare() {
@@ -560,23 +590,60 @@ mod tests {
 
     #[test]
     fn date_levels() {
-        let d = |s: &str| PartialDate::parse(s).ok();
+        let d = |s: &str| PartialDate::parse(s).ok().as_ref().map(Dob::of);
         let cases = [
             ("07/03/1995", "07/03/1995", "exact"),
             ("07/03/1995", "03/07/1995", "day_month_swapped"),
             ("1995", "07/03/1995", "year_only"),
-            ("1995", "1995", "year_only"),
-            ("03/1995", "03/1995", "year_only"),
+            ("1995", "1995", "partial_exact"),
+            ("03/1995", "03/1995", "partial_exact"),
+            ("03/1995", "1995", "year_only"),
             ("08/03/1995", "07/03/1995", "same_year"),
             ("07/03/1996", "07/03/1995", "year_off_by_one"),
             ("1996", "07/03/1995", "year_only_off_by_one"),
             ("1996", "1995", "year_only_off_by_one"),
-            ("07/03/1990", "07/03/1995", "different"),
+            ("07/03/1990", "07/03/1995", "year_mistyped"),
+            ("07/03/1959", "07/03/1995", "year_mistyped"),
+            ("07/03/1943", "07/03/1975", "different"),
+            ("08/03/1990", "07/03/1995", "different"),
+            ("1990", "07/03/1995", "different"),
             ("", "07/03/1995", "missing"),
         ];
         for (a, b, want) in cases {
             let l = dob_level(d(a).as_ref(), d(b).as_ref());
             assert_eq!(LEVELS[DOB][l as usize], want, "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn date_levels_refine_compare_date() {
+        use crate::compare::{compare_date, DateLevel};
+        let mut dates = vec![None];
+        for y in [1958, 1959, 1960, 1968, 1985] {
+            dates.push(PartialDate::from_year(y).ok());
+            for m in [3u8, 7] {
+                dates.push(PartialDate::parse(&format!("{m:02}/{y}")).ok());
+                for day in [3u8, 7, 29] {
+                    dates.push(PartialDate::parse(&format!("{day:02}/{m:02}/{y}")).ok());
+                }
+            }
+        }
+        for a in &dates {
+            for b in &dates {
+                let l = dob_level(
+                    a.as_ref().map(Dob::of).as_ref(),
+                    b.as_ref().map(Dob::of).as_ref(),
+                );
+                let coarse = match l {
+                    0 | 3 => DateLevel::Exact,
+                    1 => DateLevel::DayMonthSwapped,
+                    2 | 4 => DateLevel::YearOnlyAgrees,
+                    5 | 6 => DateLevel::YearOffByOne,
+                    7 | 8 => DateLevel::Different,
+                    _ => DateLevel::Missing,
+                };
+                assert_eq!(coarse, compare_date(a.as_ref(), b.as_ref()), "{a:?} {b:?}");
+            }
         }
     }
 
