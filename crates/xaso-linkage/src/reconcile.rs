@@ -500,16 +500,40 @@ pub fn reconcile(
             }
         }
     }
+    // Outcomes and differences of the rows, in two halves on two threads (in order).
+    let decide = |range: std::ops::Range<usize>| -> Vec<(Outcome, Vec<String>)> {
+        range
+            .map(|i| {
+                let record = &records[i];
+                let first = duplicate_of.get(&record.row).copied();
+                let (o, mut differences) = outcome(
+                    &link.rows[i],
+                    record,
+                    register,
+                    commune_code,
+                    first.is_some(),
+                );
+                if let Some(first) = first {
+                    differences.push(format!("Trùng với dòng {first}"));
+                }
+                (o, differences)
+            })
+            .collect()
+    };
+    let half = records.len() / 2;
+    let (mut decided, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| decide(half..records.len()));
+        (decide(0..half), second.join())
+    });
+    match second {
+        Ok(rest) => decided.extend(rest),
+        // A panic in the other half: do that half here, where it panics again, visibly.
+        Err(_) => decided.extend(decide(half..records.len())),
+    }
     let mut counts: HashMap<Outcome, usize> = HashMap::new();
     let mut rows = Vec::with_capacity(records.len());
     let mut complete = 0usize;
-    for (record, row_link) in records.iter().zip(&link.rows) {
-        let first = duplicate_of.get(&record.row).copied();
-        let (o, mut differences) =
-            outcome(row_link, record, register, commune_code, first.is_some());
-        if let Some(first) = first {
-            differences.push(format!("Trùng với dòng {first}"));
-        }
+    for ((record, row_link), (o, differences)) in records.iter().zip(&link.rows).zip(decided) {
         *counts.entry(o).or_default() += 1;
         if record.full_name.is_some()
             && record.date_of_birth.is_some()

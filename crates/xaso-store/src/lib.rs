@@ -264,6 +264,15 @@ pub trait RegisterStore: Send + Sync {
     fn count_persons(&self) -> Result<u64>;
     /// Streams every current record in personal-ID order.
     fn for_each_person(&self, f: &mut dyn FnMut(StoredPerson) -> Result<()>) -> Result<()>;
+    /// Streams every current record in the order cheapest for the store (the same order every
+    /// time for the same data): for whole-register work such as matching, where the ID order
+    /// costs random reads.
+    fn for_each_person_unordered(
+        &self,
+        f: &mut dyn FnMut(StoredPerson) -> Result<()>,
+    ) -> Result<()> {
+        self.for_each_person(f)
+    }
     /// Loads many items in one transaction. Persons whose ID is already in the register (or
     /// repeated in the load) are not written and are reported to `decide`; the load is committed
     /// only if `decide` returns true. Killing the process midway leaves the store unchanged.

@@ -59,7 +59,7 @@ pub fn reconcile(db: &dyn Store, args: &ReconcileArgs<'_>) -> Result<(), String>
     let stage = Instant::now();
 
     let mut register = Vec::new();
-    db.for_each_person(&mut |p| {
+    db.for_each_person_unordered(&mut |p| {
         register.push(p.person);
         Ok(())
     })

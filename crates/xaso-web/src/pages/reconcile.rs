@@ -541,7 +541,7 @@ fn execute(
     jobs.set_progress(id, "register", 0, 0);
     let mut register = Vec::new();
     store
-        .for_each_person(&mut |p| {
+        .for_each_person_unordered(&mut |p| {
             register.push(p.person);
             Ok(())
         })
