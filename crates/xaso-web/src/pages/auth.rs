@@ -40,6 +40,31 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// Records an account event (login, lockout, password change…) of the officer `login`.
+async fn account_event(
+    state: &AppState,
+    lang: Lang,
+    login: &str,
+    action: &str,
+    route: &str,
+    role: Option<&str>,
+) -> Result<(), PageError> {
+    audited(state, vec![login_event(login, action, route, role)])
+        .await
+        .or_page(lang)
+}
+
+async fn save_officer(
+    state: &AppState,
+    lang: Lang,
+    record: &OfficerRecord,
+) -> Result<(), PageError> {
+    let save = record.clone();
+    blocking(state, move |s| s.update_officer(&save))
+        .await
+        .or_page(lang)
+}
+
 fn login_event(login: &str, action: &str, route: &str, role: Option<&str>) -> AuditRecord {
     let mut r = AuditRecord::now(login, "officer", action, route);
     r.role = role.map(str::to_string);
@@ -184,12 +209,7 @@ pub async fn login(
         let _ =
             tokio::task::spawn_blocking(move || password::verify_password(&plain, dummy_hash()))
                 .await;
-        audited(
-            &state,
-            vec![login_event(&login, "login.failed", "POST /login", None)],
-        )
-        .await
-        .or_page(lang)?;
+        account_event(&state, lang, &login, "login.failed", "POST /login", None).await?;
         return Ok(login_form(
             &state,
             lang,
@@ -202,17 +222,15 @@ pub async fn login(
         serde_json::from_str(&officer.login_attempts).unwrap_or_default();
     if let Some(until) = attempts.locked_until(now) {
         // While locked the password is not even checked: right and wrong get the same answer.
-        audited(
+        account_event(
             &state,
-            vec![login_event(
-                &login,
-                "login.locked",
-                "POST /login",
-                Some(&officer.role),
-            )],
+            lang,
+            &login,
+            "login.locked",
+            "POST /login",
+            Some(&officer.role),
         )
-        .await
-        .or_page(lang)?;
+        .await?;
         return Ok(login_form(
             &state,
             lang,
@@ -243,26 +261,21 @@ pub async fn login(
         let locked = attempts.record_failure(&policy, now);
         officer.login_attempts = serde_json::to_string(&attempts).unwrap_or_default();
         officer.updated_at = xaso_store::format_utc(now);
-        let save = officer.clone();
-        blocking(&state, move |s| s.update_officer(&save))
-            .await
-            .or_page(lang)?;
+        save_officer(&state, lang, &officer).await?;
         let action = if locked.is_some() {
             "login.lockout"
         } else {
             "login.failed"
         };
-        audited(
+        account_event(
             &state,
-            vec![login_event(
-                &login,
-                action,
-                "POST /login",
-                Some(&officer.role),
-            )],
+            lang,
+            &login,
+            action,
+            "POST /login",
+            Some(&officer.role),
         )
-        .await
-        .or_page(lang)?;
+        .await?;
         let message = match locked {
             Some(until) => fill(
                 m.login_locked,
@@ -284,17 +297,15 @@ pub async fn login(
         ));
     }
     if officer.disabled {
-        audited(
+        account_event(
             &state,
-            vec![login_event(
-                &login,
-                "login.disabled",
-                "POST /login",
-                Some(&officer.role),
-            )],
+            lang,
+            &login,
+            "login.disabled",
+            "POST /login",
+            Some(&officer.role),
         )
-        .await
-        .or_page(lang)?;
+        .await?;
         return Ok(login_form(
             &state,
             lang,
@@ -315,17 +326,15 @@ pub async fn login(
     officer.updated_at = xaso_store::format_utc(now);
     let pending = officer.totp_secret.is_some();
     let (cookie_value, _) = new_session(&state, &officer, pending, lang).await?;
-    audited(
+    account_event(
         &state,
-        vec![login_event(
-            &login,
-            if pending { "login.password" } else { "login" },
-            "POST /login",
-            Some(&officer.role),
-        )],
+        lang,
+        &login,
+        if pending { "login.password" } else { "login" },
+        "POST /login",
+        Some(&officer.role),
     )
-    .await
-    .or_page(lang)?;
+    .await?;
     let to = if pending {
         "/login/totp"
     } else if officer.must_change_password {
@@ -461,21 +470,16 @@ pub async fn totp(
     let Some(step) = step else {
         attempts.record_failure(&policy, now);
         record.login_attempts = serde_json::to_string(&attempts).unwrap_or_default();
-        let save = record.clone();
-        blocking(&state, move |s| s.update_officer(&save))
-            .await
-            .or_page(lang)?;
-        audited(
+        save_officer(&state, lang, &record).await?;
+        account_event(
             &state,
-            vec![login_event(
-                &record.login,
-                "login.totp_failed",
-                "POST /login/totp",
-                Some(&record.role),
-            )],
+            lang,
+            &record.login,
+            "login.totp_failed",
+            "POST /login/totp",
+            Some(&record.role),
         )
-        .await
-        .or_page(lang)?;
+        .await?;
         return Ok(totp_form(
             &officer,
             Some(officer.m().totp_wrong),
@@ -494,17 +498,15 @@ pub async fn totp(
     })
     .await
     .or_page(lang)?;
-    audited(
+    account_event(
         &state,
-        vec![login_event(
-            &record.login,
-            "login",
-            "POST /login/totp",
-            Some(&record.role),
-        )],
+        lang,
+        &record.login,
+        "login",
+        "POST /login/totp",
+        Some(&record.role),
     )
-    .await
-    .or_page(lang)?;
+    .await?;
     Ok(Redirect::to(if record.must_change_password {
         "/account"
     } else {
@@ -529,17 +531,15 @@ pub async fn logout(
     blocking(&state, move |s| s.delete_session(&hash))
         .await
         .or_page(officer.lang)?;
-    audited(
+    account_event(
         &state,
-        vec![login_event(
-            &officer.login,
-            "logout",
-            "POST /logout",
-            Some(officer.role.as_str()),
-        )],
+        officer.lang,
+        &officer.login,
+        "logout",
+        "POST /logout",
+        Some(officer.role.as_str()),
     )
-    .await
-    .or_page(officer.lang)?;
+    .await?;
     Ok((
         [(
             header::SET_COOKIE,
@@ -725,17 +725,15 @@ pub async fn change_password(
         .await
         .or_page(lang)?;
     let (cookie_value, hash) = new_session(&state, &record, false, lang).await?;
-    audited(
+    account_event(
         &state,
-        vec![login_event(
-            &record.login,
-            "account.password",
-            "POST /account/password",
-            Some(&record.role),
-        )],
+        lang,
+        &record.login,
+        "account.password",
+        "POST /account/password",
+        Some(&record.role),
     )
-    .await
-    .or_page(lang)?;
+    .await?;
     let mut officer = officer.clone();
     officer.csrf = state.web.csrf_for(&hash);
     officer.session_hash = hash;
@@ -826,27 +824,22 @@ pub async fn totp_confirm(
     record.totp_secret = Some(base32);
     record.totp_last_step = i64::try_from(step).ok();
     record.updated_at = xaso_store::now_rfc3339();
-    let save = record.clone();
-    blocking(&state, move |s| s.update_officer(&save))
-        .await
-        .or_page(lang)?;
+    save_officer(&state, lang, &record).await?;
     state
         .web
         .pending_totp
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&officer.session_hash);
-    audited(
+    account_event(
         &state,
-        vec![login_event(
-            &record.login,
-            "account.totp_on",
-            "POST /account/totp/confirm",
-            Some(&record.role),
-        )],
+        lang,
+        &record.login,
+        "account.totp_on",
+        "POST /account/totp/confirm",
+        Some(&record.role),
     )
-    .await
-    .or_page(lang)?;
+    .await?;
     Ok(account_page(
         &officer,
         &record,
@@ -888,21 +881,16 @@ pub async fn totp_disable(
     record.totp_secret = None;
     record.totp_last_step = None;
     record.updated_at = xaso_store::now_rfc3339();
-    let save = record.clone();
-    blocking(&state, move |s| s.update_officer(&save))
-        .await
-        .or_page(lang)?;
-    audited(
+    save_officer(&state, lang, &record).await?;
+    account_event(
         &state,
-        vec![login_event(
-            &record.login,
-            "account.totp_off",
-            "POST /account/totp/disable",
-            Some(&record.role),
-        )],
+        lang,
+        &record.login,
+        "account.totp_off",
+        "POST /account/totp/disable",
+        Some(&record.role),
     )
-    .await
-    .or_page(lang)?;
+    .await?;
     Ok(account_page(
         &officer,
         &record,
