@@ -46,8 +46,8 @@ use xaso_linkage::engine::{Candidate, Decision, LinkOptions, Linker, ListRecord,
 use xaso_linkage::reconcile::report::{self, ReportLine};
 use xaso_linkage::reconcile::{self, map_columns, record_of, ListField, Measures, Outcome};
 use xaso_store::{
-    DecisionFilter, NewDecision, NewRun, ReconcileRow, ReconcileRun, ReviewDecision, RowCandidate,
-    RowFilter, RowResolution, RunFilter, RunStatus, Store,
+    AuditRecord, DecisionFilter, NewDecision, NewRun, ReconcileRow, ReconcileRun, ReviewDecision,
+    RowCandidate, RowFilter, RowResolution, RunFilter, RunStatus, Store,
 };
 use xaso_tables::xlsx::{self, Sheet};
 
@@ -832,7 +832,7 @@ async fn runs_view(
                 } }
                 tbody {
                     @for r in &runs {
-                        @let summary: Option<Summary> = r.summary.as_deref().and_then(|s| serde_json::from_str(s).ok());
+                        @let summary = summary_of(r.summary.as_deref());
                         tr data-run=(r.id) {
                             td { a href={ "/reconcile/" (r.id) } { "#" (r.id) } }
                             td { (local_time(&r.created_at)) }
@@ -1197,6 +1197,38 @@ pub async fn start(
 // ---------------------------------------------------------------------------------------------
 // A run: progress, then results
 
+/// A run's stored summary (absent while it runs, or if unreadable).
+fn summary_of(json: Option<&str>) -> Option<Summary> {
+    json.and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// The audit records of a page or file showing register persons of a run: one `action` record
+/// on the run itself, then one `reconcile.read` for each person shown, once each. Every one
+/// carries `reason`.
+fn run_access_records<'a>(
+    officer: &Officer,
+    id: i64,
+    action: &str,
+    route: &str,
+    reason: &str,
+    people: impl IntoIterator<Item = &'a str>,
+) -> Vec<AuditRecord> {
+    let principal = officer.principal();
+    let record = |action: &str, subject: String| {
+        let mut r = audit_record(&principal, action, route, Some(subject));
+        r.reason = Some(reason.to_string());
+        r
+    };
+    let mut records = vec![record(action, format!("reconcile:{id}"))];
+    let mut seen = std::collections::HashSet::new();
+    for p in people {
+        if seen.insert(p) {
+            records.push(record("reconcile.read", p.to_string()));
+        }
+    }
+    records
+}
+
 fn parse_run_id(lang: Lang, raw: &str) -> Result<i64, PageError> {
     raw.parse::<i64>()
         .ok()
@@ -1333,41 +1365,18 @@ pub async fn run_page(
     .await
     .or_page(lang)?;
     // Every register person on this page is an access to their record.
-    let principal = officer.principal();
     let reason = format!("reconcile run {id} ({})", run.kind);
-    let mut records = vec![{
-        let mut r = audit_record(
-            &principal,
-            "reconcile.view",
-            "GET /reconcile/{id}",
-            Some(format!("reconcile:{id}")),
-        );
-        r.reason = Some(reason.clone());
-        r
-    }];
-    let mut seen: Vec<&str> = Vec::new();
-    for r in &rows {
-        if let Some(p) = r.personal_id.as_deref() {
-            if !seen.contains(&p) {
-                seen.push(p);
-                let mut rec = audit_record(
-                    &principal,
-                    "reconcile.read",
-                    "GET /reconcile/{id}",
-                    Some(p.to_string()),
-                );
-                rec.reason = Some(reason.clone());
-                records.push(rec);
-            }
-        }
-    }
+    let records = run_access_records(
+        &officer,
+        id,
+        "reconcile.view",
+        "GET /reconcile/{id}",
+        &reason,
+        rows.iter().filter_map(|r| r.personal_id.as_deref()),
+    );
     audited(&state, records).await.or_page(lang)?;
 
-    let summary: Summary = run
-        .summary
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
+    let summary = summary_of(run.summary.as_deref()).unwrap_or_default();
     let count_map: HashMap<String, u64> = counts.into_iter().collect();
     let count = |o: Outcome| count_map.get(o.code()).copied().unwrap_or(0);
     let total: u64 = count_map.values().sum();
@@ -1584,36 +1593,19 @@ pub async fn report(
     .await
     .or_page(lang)?;
     // The report holds every matched person's ID and name: each is an access.
-    let principal = officer.principal();
     let reason = format!("reconcile run {id} ({}): report", run.kind);
-    let mut records = vec![{
-        let mut r = audit_record(
-            &principal,
-            "reconcile.download",
-            "GET /reconcile/{id}/report.xlsx",
-            Some(format!("reconcile:{id}")),
-        );
-        r.reason = Some(reason.clone());
-        r
-    }];
     let mut people: Vec<&String> = names.keys().collect();
     people.sort();
-    for p in people {
-        let mut r = audit_record(
-            &principal,
-            "reconcile.read",
-            "GET /reconcile/{id}/report.xlsx",
-            Some(p.clone()),
-        );
-        r.reason = Some(reason.clone());
-        records.push(r);
-    }
+    let records = run_access_records(
+        &officer,
+        id,
+        "reconcile.download",
+        "GET /reconcile/{id}/report.xlsx",
+        &reason,
+        people.into_iter().map(String::as_str),
+    );
     audited(&state, records).await.or_page(lang)?;
-    let summary: Summary = run
-        .summary
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or_default();
+    let summary = summary_of(run.summary.as_deref()).unwrap_or_default();
     let mut counts: HashMap<&str, u64> = HashMap::new();
     for r in &rows {
         *counts.entry(r.outcome.as_str()).or_default() += 1;
@@ -1784,34 +1776,18 @@ async fn review_view(
     })
     .await
     .or_page(lang)?;
-    let principal = officer.principal();
     let reason = format!(
         "reconcile run {id} ({}): review of row {}",
         run.kind, shown.row
     );
-    let mut records = Vec::new();
-    let mut seen: Vec<&String> = Vec::new();
-    for p in &ids {
-        if !seen.contains(&p) {
-            seen.push(p);
-            let mut r = audit_record(
-                &principal,
-                "reconcile.read",
-                "GET /reconcile/{id}/review",
-                Some(p.clone()),
-            );
-            r.reason = Some(reason.clone());
-            records.push(r);
-        }
-    }
-    let mut view = audit_record(
-        &principal,
+    let records = run_access_records(
+        officer,
+        id,
         "reconcile.view",
         "GET /reconcile/{id}/review",
-        Some(format!("reconcile:{id}")),
+        &reason,
+        ids.iter().map(String::as_str),
     );
-    view.reason = Some(reason);
-    records.push(view);
     audited(state, records).await.or_page(lang)?;
     let last_decision = if shown.decision.is_some() {
         read(state, move |s| {
