@@ -85,6 +85,41 @@ fn encode(s: &str) -> String {
     out
 }
 
+/// An answer whose body may be binary.
+pub struct RawAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn dechunk_bytes(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let at = s.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = std::str::from_utf8(&s[..at]).unwrap();
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            return out;
+        }
+        let rest = &s[at + 2..];
+        out.extend_from_slice(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+}
+
 /// A browser without script: a cookie jar over raw HTTP/1.1.
 pub struct Client {
     addr: String,
@@ -100,9 +135,31 @@ impl Client {
     }
 
     pub fn send(&mut self, method: &str, path: &str, body: Option<&str>) -> Answer {
+        let form = [(
+            "Content-Type",
+            "application/x-www-form-urlencoded".to_string(),
+        )];
+        let extra: &[(&str, String)] = if body.is_some() { &form } else { &[] };
+        let raw = self.send_raw(method, path, extra, body.map(str::as_bytes));
+        Answer {
+            status: raw.status,
+            headers: raw.headers,
+            body: String::from_utf8(raw.body).unwrap(),
+        }
+    }
+
+    /// A request with any body and extra headers; the answer's body as bytes. The cookies the
+    /// answer sets are kept, and sent with the next requests.
+    pub fn send_raw(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, String)],
+        body: Option<&[u8]>,
+    ) -> RawAnswer {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
         stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
+            .set_read_timeout(Some(Duration::from_secs(60)))
             .unwrap();
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
@@ -116,21 +173,22 @@ impl Client {
                 .collect();
             req.push_str(&format!("Cookie: {}\r\n", jar.join("; ")));
         }
+        for (k, v) in extra {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
         if let Some(b) = body {
-            req.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                b.len()
-            ));
+            req.push_str(&format!("Content-Length: {}\r\n", b.len()));
         }
         req.push_str("\r\n");
-        if let Some(b) = body {
-            req.push_str(b);
-        }
         stream.write_all(req.as_bytes()).unwrap();
+        if let Some(b) = body {
+            stream.write_all(b).unwrap();
+        }
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8(raw).unwrap();
-        let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = std::str::from_utf8(&raw[..split]).unwrap();
+        let rest = &raw[split + 4..];
         let mut lines = head.split("\r\n");
         let status: u16 = lines
             .next()
@@ -148,25 +206,27 @@ impl Client {
             k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
         });
         let body = if chunked {
-            dechunk(rest)
+            dechunk_bytes(rest)
         } else {
-            rest.to_string()
+            rest.to_vec()
         };
-        let answer = Answer {
+        for (k, c) in &headers {
+            if !k.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let pair = c.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        RawAnswer {
             status,
             headers,
             body,
-        };
-        for c in answer.set_cookies() {
-            let pair = c.split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            if v.is_empty() || c.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
         }
-        answer
     }
 
     pub fn get(&mut self, path: &str) -> Answer {

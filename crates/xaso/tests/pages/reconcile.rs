@@ -3,46 +3,9 @@
 //! audit trail, and who may do what.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::*;
-
-/// An answer whose body may be binary.
-pub struct RawAnswer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RawAnswer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn dechunk_bytes(mut s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let at = s.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size = std::str::from_utf8(&s[..at]).unwrap();
-        let n = usize::from_str_radix(size.trim(), 16).unwrap();
-        if n == 0 {
-            return out;
-        }
-        let rest = &s[at + 2..];
-        out.extend_from_slice(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-}
 
 pub const BOUNDARY: &str = "----xasoTestBoundary7MA4YWxkTrZu0gW";
 
@@ -70,74 +33,6 @@ pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8
 }
 
 impl Client {
-    /// A request with any body and extra headers; the answer's body as bytes.
-    pub fn send_raw(
-        &mut self,
-        method: &str,
-        path: &str,
-        extra: &[(&str, String)],
-        body: Option<&[u8]>,
-    ) -> RawAnswer {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
-        if !self.cookies.is_empty() {
-            let jar: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            req.push_str(&format!("Cookie: {}\r\n", jar.join("; ")));
-        }
-        for (k, v) in extra {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if let Some(b) = body {
-            req.push_str(&format!("Content-Length: {}\r\n", b.len()));
-        }
-        req.push_str("\r\n");
-        stream.write_all(req.as_bytes()).unwrap();
-        if let Some(b) = body {
-            stream.write_all(b).unwrap();
-        }
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = std::str::from_utf8(&raw[..split]).unwrap();
-        let rest = &raw[split + 4..];
-        let mut lines = head.split("\r\n");
-        let status: u16 = lines
-            .next()
-            .unwrap()
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect();
-        let chunked = headers.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-        });
-        let body = if chunked {
-            dechunk_bytes(rest)
-        } else {
-            rest.to_vec()
-        };
-        RawAnswer {
-            status,
-            headers,
-            body,
-        }
-    }
-
     /// Uploads a list with the upload form's fields.
     pub fn upload(&mut self, csrf: &str, kind: &str, name: &str, bytes: &[u8]) -> RawAnswer {
         let body = multipart(&[("csrf", csrf), ("kind", kind)], Some((name, bytes)));
