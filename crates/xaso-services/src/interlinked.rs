@@ -420,6 +420,74 @@ mod tests {
         );
     }
 
+    /// The planned due dates of a group received at `at`.
+    fn planned(code: &str, at: OffsetDateTime) -> Vec<Date> {
+        let subs = spawn(&Catalogue::builtin(), &submission(code, at)).unwrap();
+        plan_due_dates(&WorkingCalendar::default(), &subs)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect()
+    }
+
+    #[test]
+    fn due_dates_across_tet_2026() {
+        // Tết Bính Ngọ: Monday 16 to Friday 20 February 2026 are days off, with the weekends
+        // either side. A birth group received Friday 13 at 16:00 (after 15:00) is due the
+        // first working day after Tết, Monday 23; the residence 7 working days later
+        // (Wednesday 4 March), the card 5 (Monday 2 March).
+        assert_eq!(
+            planned(codes::BIRTH_GROUP, datetime!(2026-02-13 16:00 +7)),
+            [
+                date!(2026 - 02 - 23),
+                date!(2026 - 03 - 04),
+                date!(2026 - 03 - 02)
+            ]
+        );
+        // Received at 14:59 the same Friday: the birth is due that day, and the residence
+        // counts across Tết: Mon 23 … Fri 27 (5), Mon 2, Tue 3 (7).
+        assert_eq!(
+            planned(codes::BIRTH_GROUP, datetime!(2026-02-13 14:59 +7)),
+            [
+                date!(2026 - 02 - 13),
+                date!(2026 - 03 - 03),
+                date!(2026 - 02 - 27)
+            ]
+        );
+    }
+
+    #[test]
+    fn due_dates_across_national_day_2026() {
+        let days_off = WorkingCalendar::default().days_off(2026);
+        let off: Vec<Date> = days_off.iter().map(|(d, _)| *d).collect();
+        // 2 September 2026 is a Wednesday; the adjacent day off is the 1st or the 3rd.
+        assert!(off.contains(&date!(2026 - 09 - 02)), "{off:?}");
+        let adjacent = xaso_domain::calendar::national_day_adjacent(2026);
+        assert!(off.contains(&adjacent));
+        assert!([date!(2026 - 09 - 01), date!(2026 - 09 - 03)].contains(&adjacent));
+        // A death group received Monday 31 August at 10:00: the death registration is due
+        // that day; the deletion 1 working day later and the allowance 3, skipping 1–3 Sep
+        // whichever of them are off.
+        let due = planned(codes::DEATH_GROUP, datetime!(2026-08-31 10:00 +7));
+        assert_eq!(due[0], date!(2026 - 08 - 31));
+        let calendar = WorkingCalendar::default();
+        let working_after = |from: Date, n: usize| {
+            let mut d = from;
+            let mut left = n;
+            while left > 0 {
+                d = d.next_day().unwrap();
+                if calendar.is_working_day(d) {
+                    left -= 1;
+                }
+            }
+            d
+        };
+        assert_eq!(due[1], working_after(date!(2026 - 08 - 31), 1));
+        assert_eq!(due[2], working_after(date!(2026 - 08 - 31), 3));
+        // Two days of the week are off, so the allowance is due no earlier than Friday 4.
+        assert!(due[2] >= date!(2026 - 09 - 04), "{due:?}");
+        assert!(!off.contains(&due[1]) && !off.contains(&due[2]));
+    }
+
     #[test]
     fn only_groups_spawn() {
         let cat = Catalogue::builtin();

@@ -16,7 +16,10 @@ use xaso_domain::{name, PersonalId};
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_dossiers;
 pub mod sqlite;
+mod sqlite_dossiers;
 
 pub use sqlite::SqliteStore;
 
@@ -669,9 +672,208 @@ pub trait ReconcileStore: Send + Sync {
     fn list_decisions(&self, filter: &DecisionFilter) -> Result<Vec<ReconcileDecision>>;
 }
 
+/// A dossier of the one-stop shop as stored: the columns the lists filter and sort on, and the
+/// dossier itself as JSON the web layer writes and reads (the store never parses it).
+///
+/// An interlinked group is one row (`data` empty: its state is combined from its parts) and
+/// one row per step (`parent` names the group's receipt number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierRecord {
+    pub receipt_number: String,
+    /// The group's receipt number, for a step of an interlinked group.
+    pub parent: Option<String>,
+    pub procedure_code: String,
+    /// The unit (commune code) that received it.
+    pub unit: String,
+    /// desk, online, post.
+    pub channel: String,
+    /// The applicant's personal ID, when identified.
+    pub applicant_id: Option<String>,
+    /// The handling role's code (`Role::as_str`); empty for a group row.
+    pub handling_role: String,
+    pub assigned_officer: Option<String>,
+    /// The state's kebab-case code; `group` for a group row.
+    pub state: String,
+    /// RFC 3339 UTC.
+    pub received_at: String,
+    /// YYYY-MM-DD.
+    pub due_on: String,
+    /// YYYY-MM-DD, when the clock stopped.
+    pub finished_on: Option<String>,
+    /// The form as submitted, with each field's origin (JSON); a step reads its group's.
+    pub form: Option<String>,
+    /// The dossier: state, clock, history (JSON); empty for a group row.
+    pub data: Option<String>,
+    /// What completing it produced (JSON): the new personal ID, the book entry, the card number.
+    pub result: Option<String>,
+    /// 1–5, given at return.
+    pub rating: Option<i32>,
+    pub rating_comment: Option<String>,
+    /// Starts at 1; every save adds 1.
+    pub version: i64,
+    /// RFC 3339 UTC.
+    pub updated_at: String,
+    pub updated_by: String,
+}
+
+/// Which dossiers to list: newest received first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DossierFilter {
+    /// Only rows with one of these states (codes); empty = any.
+    pub states: Vec<String>,
+    pub handling_role: Option<String>,
+    pub assigned_officer: Option<String>,
+    pub applicant_id: Option<String>,
+    /// Only group rows and dossiers outside any group (what the applicant submitted), or only
+    /// steps and single dossiers (what an officer handles): `None` = every row.
+    pub top_level: Option<bool>,
+    /// Received on or after / before this RFC 3339 instant.
+    pub received_since: Option<String>,
+    pub received_until: Option<String>,
+    /// At most this many rows; 0 = 200.
+    pub limit: usize,
+}
+
+/// A change to the register made by completing a dossier, applied in the dossier's
+/// transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterEffect {
+    /// A new person (a newborn); `Conflict` if the personal ID is taken.
+    Insert(Person),
+    /// A new version of a person's record; `Conflict` if the stored version differs.
+    Update {
+        person: Person,
+        expected_version: i64,
+    },
+    Residence(ResidenceEvent),
+}
+
+/// An entry to write in a civil-status book: the store gives it the next line of the book of
+/// its kind and year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCivilStatusEntry {
+    /// birth, death, marriage, correction, marital-status.
+    pub kind: String,
+    pub year: i32,
+    /// The dossier that registered it; `None` for an entry copied from an old paper book.
+    pub receipt_number: Option<String>,
+    pub personal_id: Option<String>,
+    pub full_name: String,
+    /// The date of the event (birth, death...), as known: YYYY, YYYY-MM or YYYY-MM-DD.
+    pub event_date: String,
+    /// YYYY-MM-DD.
+    pub registered_on: String,
+    /// The entry's fields (JSON).
+    pub data: String,
+    /// For a digitised entry: its book and line in the paper book, and the SHA-256 of the
+    /// scanned page (an attachment).
+    pub paper_book: Option<String>,
+    pub paper_line: Option<String>,
+    pub scanned_page: Option<String>,
+    pub created_by: String,
+}
+
+/// A written civil-status entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CivilStatusEntry {
+    pub id: i64,
+    /// The line in the book of its kind and year (1, 2, ...).
+    pub line: i64,
+    pub entry: NewCivilStatusEntry,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// Which civil-status entries to list: by kind and year, in line order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CivilStatusFilter {
+    pub kind: Option<String>,
+    pub year: Option<i32>,
+    pub personal_id: Option<String>,
+    /// Only the entries copied from paper books (`true`) or registered here (`false`).
+    pub digitised: Option<bool>,
+    /// At most this many entries; 0 = 200.
+    pub limit: usize,
+}
+
+/// What completing a step of a dossier changes, all in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierChange {
+    /// The dossier as it becomes; its `version` is the version it was read at.
+    pub record: DossierRecord,
+    pub register: Vec<RegisterEffect>,
+    pub civil_status: Option<NewCivilStatusEntry>,
+    /// Who changed the register and why (kept with the person versions).
+    pub meta: ChangeMeta,
+}
+
+/// What a saved change wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedDossier {
+    pub version: i64,
+    pub civil_status: Option<CivilStatusEntry>,
+}
+
+/// A file attached to a dossier or a citizen's digital folder. The bytes are stored once per
+/// SHA-256, however many dossiers link them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentLink {
+    /// Lowercase hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub receipt_number: Option<String>,
+    /// The citizen whose folder holds it.
+    pub personal_id: Option<String>,
+    /// The required document it stands for (its Vietnamese name), or "result".
+    pub document: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    /// RFC 3339 UTC.
+    pub added_at: String,
+    pub added_by: String,
+}
+
+/// The one-stop shop: dossiers, the civil-status books, attachments. Dossiers, forms and
+/// attachments hold personal data; nothing here logs them.
+pub trait DossierStore: Send + Sync {
+    /// The next value (1, 2, ...) of a named counter, e.g. the day's receipt serial; committed
+    /// at once, so two callers never get the same value.
+    fn next_serial(&self, counter: &str) -> Result<u64>;
+    /// Inserts the rows (a group and its steps, or one dossier) in one transaction, each at
+    /// version 1; `Conflict` if a receipt number exists, `NotFound` if a step's group is
+    /// neither among the rows nor stored (and then nothing is written).
+    fn insert_dossiers(&self, dossiers: &[DossierRecord]) -> Result<()>;
+    fn get_dossier(&self, receipt_number: &str) -> Result<Option<DossierRecord>>;
+    /// The steps of a group, by receipt number.
+    fn group_steps(&self, parent: &str) -> Result<Vec<DossierRecord>>;
+    /// Newest received first.
+    fn list_dossiers(&self, filter: &DossierFilter) -> Result<Vec<DossierRecord>>;
+    /// In one transaction: replaces the dossier if its stored version is
+    /// `change.record.version` (else `Conflict`; `NotFound` without the row), applies the
+    /// register effects in order (each update keeping the previous version in
+    /// `person_versions`, with `change.meta`), and writes the civil-status entry with the next
+    /// line of its book. On any error nothing is written. The rating is not replaced: only
+    /// [`DossierStore::rate_dossier`] writes it.
+    fn save_dossier(&self, change: &DossierChange) -> Result<SavedDossier>;
+    /// Records the applicant's rating (1–5) once; `Conflict` if rated already or out of range,
+    /// `NotFound` without the dossier. The dossier's version does not change.
+    fn rate_dossier(&self, receipt_number: &str, rating: i32, comment: Option<&str>) -> Result<()>;
+    /// Writes an entry copied from an old paper book, with the next line of its book.
+    fn add_civil_status_entry(&self, entry: &NewCivilStatusEntry) -> Result<CivilStatusEntry>;
+    fn list_civil_status(&self, filter: &CivilStatusFilter) -> Result<Vec<CivilStatusEntry>>;
+    /// Stores the bytes under their SHA-256 (once) and links them; returns the link.
+    fn add_attachment(&self, bytes: &[u8], link: &AttachmentLink) -> Result<AttachmentLink>;
+    /// The bytes and media type of a stored file.
+    fn get_attachment(&self, sha256: &str) -> Result<Option<(String, Vec<u8>)>>;
+    fn dossier_attachments(&self, receipt_number: &str) -> Result<Vec<AttachmentLink>>;
+    /// The citizen's digital folder: every file linked to them, newest first, one row per
+    /// (sha256, document).
+    fn citizen_folder(&self, personal_id: &str) -> Result<Vec<AttachmentLink>>;
+}
+
 /// Everything the services need from a backend.
 pub trait Store:
-    RegisterStore + AuditStore + TokenStore + MetaStore + OfficerStore + ReconcileStore
+    RegisterStore + AuditStore + TokenStore + MetaStore + OfficerStore + ReconcileStore + DossierStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
@@ -723,6 +925,41 @@ pub fn format_utc(t: OffsetDateTime) -> String {
         t.second(),
         t.microsecond()
     )
+}
+
+/// The rows a dossier or civil-status list returns when its filter's `limit` is 0.
+pub(crate) const DEFAULT_LIST_LIMIT: i64 = 200;
+
+/// A list filter's `limit` as SQL wants it: 0 means [`DEFAULT_LIST_LIMIT`].
+pub(crate) fn list_limit(limit: usize) -> i64 {
+    if limit == 0 {
+        DEFAULT_LIST_LIMIT
+    } else {
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    }
+}
+
+/// An applicant's rating is a whole number from 1 to 5.
+pub(crate) fn check_rating(rating: i32) -> Result<()> {
+    if (1..=5).contains(&rating) {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "a rating is a whole number from 1 to 5 (got {rating})"
+        )))
+    }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    use std::fmt::Write;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// Upper bound for a prefix range scan on a text key: every string starting with `prefix`

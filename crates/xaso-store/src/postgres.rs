@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres/0001_register.sql"),
     include_str!("sql/postgres/0002_officers.sql"),
     include_str!("sql/postgres/0003_reconcile.sql"),
+    include_str!("sql/postgres/0004_onestop.sql"),
 ];
 
 /// How long a caller waits for a pooled connection before it opens one of its own (up to
@@ -53,23 +54,27 @@ impl From<postgres::Error> for StoreError {
 }
 
 /// A connection and the statements prepared on it, by SQL text.
-struct PgConn {
-    client: Client,
-    stmts: HashMap<&'static str, Statement>,
+pub(crate) struct PgConn {
+    pub(crate) client: Client,
+    pub(crate) stmts: HashMap<&'static str, Statement>,
 }
 
 impl PgConn {
     /// The statement for `sql`, prepared on this connection the first time it is asked for.
-    fn stmt(&mut self, sql: &'static str) -> Result<Statement> {
+    pub(crate) fn stmt(&mut self, sql: &'static str) -> Result<Statement> {
         prepared(&mut self.stmts, &mut self.client, sql)
     }
 
-    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+    pub(crate) fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
         let stmt = self.stmt(sql)?;
         Ok(self.client.query(&stmt, params)?)
     }
 
-    fn query_opt(
+    pub(crate) fn query_opt(
         &mut self,
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
@@ -78,7 +83,11 @@ impl PgConn {
         Ok(self.client.query_opt(&stmt, params)?)
     }
 
-    fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+    pub(crate) fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64> {
         let stmt = self.stmt(sql)?;
         Ok(self.client.execute(&stmt, params)?)
     }
@@ -94,7 +103,7 @@ impl PgConn {
 
 /// Looks `sql` up in `stmts`, preparing it on `client` (a connection or a transaction on it)
 /// when missing. Prepared statements outlive the transaction they were prepared in.
-fn prepared<C: GenericClient>(
+pub(crate) fn prepared<C: GenericClient>(
     stmts: &mut HashMap<&'static str, Statement>,
     client: &mut C,
     sql: &'static str,
@@ -166,7 +175,7 @@ thread_local! {
     static HELD: Cell<usize> = const { Cell::new(0) };
 }
 
-struct Conn<'a> {
+pub(crate) struct Conn<'a> {
     store: &'a PgStore,
     conn: Option<PgConn>,
 }
@@ -301,7 +310,7 @@ impl PgStore {
     /// A pooled connection: an idle one, else a new one while fewer than `size` are open, else
     /// the next one given back, first come first served. Never waits when this thread already
     /// holds one.
-    fn conn(&self) -> Result<Conn<'_>> {
+    pub(crate) fn conn(&self) -> Result<Conn<'_>> {
         let nested = HELD.with(Cell::get) > 0;
         let mut pool = lock(&self.pool);
         if let Some(conn) = pool.idle.pop() {
@@ -631,6 +640,125 @@ const REGISTERED: &str = "personal ID already in the register";
 const LOAD_COLUMNS: &str = "personal_id, old_cmnd, name_key, name_stripped, given_stripped, \
                             birth_year, household_id, deceased, data";
 
+/// Adds a new person as version 1 on `client` (a connection, or the caller's transaction); the
+/// key columns are computed from the record. `Conflict` if the ID is taken.
+pub(crate) fn insert_person_in<C: GenericClient>(
+    client: &mut C,
+    stmts: &mut HashMap<&'static str, Statement>,
+    person: &Person,
+    at: &str,
+    change: &ChangeMeta,
+) -> Result<()> {
+    let keys = PersonKeys::of(person);
+    let json = person_json(person)?;
+    let insert = prepared(stmts, client, INSERT_PERSON)?;
+    let inserted = client.execute(
+        &insert,
+        &[
+            &person.personal_id.as_str(),
+            &person.old_cmnd.as_ref().map(|c| c.as_str()),
+            &keys.name_key,
+            &keys.name_stripped,
+            &keys.given_stripped,
+            &keys.birth_year,
+            &person.household_id,
+            &person.is_deceased(),
+            &at,
+            &change.actor,
+            &change.reason,
+            &json,
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::Conflict(format!(
+            "personal ID {} is already in the register",
+            person.personal_id
+        )));
+    }
+    Ok(())
+}
+
+/// Replaces a person's record with a new version inside the caller's transaction `tx`, keeping
+/// the old one in `person_versions`; the key columns are recomputed. Returns the new version.
+/// `NotFound` without the person, `Conflict` if the stored version is not `expected_version`.
+pub(crate) fn update_person_in<C: GenericClient>(
+    tx: &mut C,
+    stmts: &mut HashMap<&'static str, Statement>,
+    person: &Person,
+    expected_version: i64,
+    at: &str,
+    change: &ChangeMeta,
+) -> Result<i64> {
+    let keys = PersonKeys::of(person);
+    let json = person_json(person)?;
+    let lock_person = prepared(stmts, tx, LOCK_PERSON)?;
+    let keep_version = prepared(stmts, tx, KEEP_VERSION)?;
+    let update = prepared(stmts, tx, UPDATE_PERSON)?;
+    let current = tx.query_opt(&lock_person, &[&person.personal_id.as_str()])?;
+    let Some(current) = current else {
+        return Err(StoreError::NotFound(format!(
+            "person {}",
+            person.personal_id
+        )));
+    };
+    let version: i64 = current.try_get(0)?;
+    if version != expected_version {
+        return Err(StoreError::Conflict(format!(
+            "the record of {} changed (now version {version}, you edited version {expected_version}); reload and edit again",
+            person.personal_id
+        )));
+    }
+    tx.execute(&keep_version, &[&person.personal_id.as_str()])?;
+    tx.execute(
+        &update,
+        &[
+            &person.personal_id.as_str(),
+            &person.old_cmnd.as_ref().map(|c| c.as_str()),
+            &keys.name_key,
+            &keys.name_stripped,
+            &keys.given_stripped,
+            &keys.birth_year,
+            &person.household_id,
+            &person.is_deceased(),
+            &(version + 1),
+            &at,
+            &change.actor,
+            &change.reason,
+            &json,
+        ],
+    )?;
+    Ok(version + 1)
+}
+
+/// Records a residence event of a person in the register on `client` (a connection, or the
+/// caller's transaction); `NotFound` otherwise.
+pub(crate) fn add_event_in<C: GenericClient>(
+    client: &mut C,
+    stmts: &mut HashMap<&'static str, Statement>,
+    event: &ResidenceEvent,
+    at: &str,
+) -> Result<()> {
+    let data = serde_json::to_string(event)?;
+    let insert = prepared(stmts, client, INSERT_EVENT)?;
+    let inserted = client.execute(
+        &insert,
+        &[
+            &event.personal_id.as_str(),
+            &event.kind.as_str(),
+            &event.date.to_iso(),
+            &data,
+            &at,
+        ],
+    )?;
+    if inserted == 0 {
+        return Err(StoreError::NotFound(format!(
+            "no person with personal ID {} in the register",
+            event.personal_id
+        )));
+    }
+    Ok(())
+}
+
 impl RegisterStore for PgStore {
     fn get_person(&self, id: &PersonalId) -> Result<Option<StoredPerson>> {
         self.conn()?
@@ -702,31 +830,9 @@ impl RegisterStore for PgStore {
 
     fn insert_person(&self, person: &Person, change: &ChangeMeta) -> Result<StoredPerson> {
         let at = now_rfc3339();
-        let keys = PersonKeys::of(person);
-        let json = person_json(person)?;
-        let inserted = self.conn()?.execute(
-            INSERT_PERSON,
-            &[
-                &person.personal_id.as_str(),
-                &person.old_cmnd.as_ref().map(|c| c.as_str()),
-                &keys.name_key,
-                &keys.name_stripped,
-                &keys.given_stripped,
-                &keys.birth_year,
-                &person.household_id,
-                &person.is_deceased(),
-                &at,
-                &change.actor,
-                &change.reason,
-                &json,
-            ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "personal ID {} is already in the register",
-                person.personal_id
-            )));
-        }
+        let mut conn = self.conn()?;
+        let PgConn { client, stmts } = &mut *conn;
+        insert_person_in(client, stmts, person, &at, change)?;
         Ok(StoredPerson {
             person: person.clone(),
             version: 1,
@@ -742,50 +848,14 @@ impl RegisterStore for PgStore {
         change: &ChangeMeta,
     ) -> Result<StoredPerson> {
         let at = now_rfc3339();
-        let keys = PersonKeys::of(person);
-        let json = person_json(person)?;
         let mut conn = self.conn()?;
-        let lock_person = conn.stmt(LOCK_PERSON)?;
-        let keep_version = conn.stmt(KEEP_VERSION)?;
-        let update = conn.stmt(UPDATE_PERSON)?;
-        let mut tx = conn.client.transaction()?;
-        let current = tx.query_opt(&lock_person, &[&person.personal_id.as_str()])?;
-        let Some(current) = current else {
-            return Err(StoreError::NotFound(format!(
-                "person {}",
-                person.personal_id
-            )));
-        };
-        let version: i64 = current.try_get(0)?;
-        if version != expected_version {
-            return Err(StoreError::Conflict(format!(
-                "the record of {} changed (now version {version}, you edited version {expected_version}); reload and edit again",
-                person.personal_id
-            )));
-        }
-        tx.execute(&keep_version, &[&person.personal_id.as_str()])?;
-        tx.execute(
-            &update,
-            &[
-                &person.personal_id.as_str(),
-                &person.old_cmnd.as_ref().map(|c| c.as_str()),
-                &keys.name_key,
-                &keys.name_stripped,
-                &keys.given_stripped,
-                &keys.birth_year,
-                &person.household_id,
-                &person.is_deceased(),
-                &(version + 1),
-                &at,
-                &change.actor,
-                &change.reason,
-                &json,
-            ],
-        )?;
+        let PgConn { client, stmts } = &mut *conn;
+        let mut tx = client.transaction()?;
+        let version = update_person_in(&mut tx, stmts, person, expected_version, &at, change)?;
         tx.commit()?;
         Ok(StoredPerson {
             person: person.clone(),
-            version: version + 1,
+            version,
             updated_at: at,
             updated_by: change.actor.clone(),
         })
@@ -818,24 +888,9 @@ impl RegisterStore for PgStore {
     }
 
     fn add_residence_event(&self, event: &ResidenceEvent) -> Result<()> {
-        let data = serde_json::to_string(event)?;
-        let inserted = self.conn()?.execute(
-            INSERT_EVENT,
-            &[
-                &event.personal_id.as_str(),
-                &event.kind.as_str(),
-                &event.date.to_iso(),
-                &data,
-                &now_rfc3339(),
-            ],
-        )?;
-        if inserted == 0 {
-            return Err(StoreError::NotFound(format!(
-                "no person with personal ID {} in the register",
-                event.personal_id
-            )));
-        }
-        Ok(())
+        let mut conn = self.conn()?;
+        let PgConn { client, stmts } = &mut *conn;
+        add_event_in(client, stmts, event, &now_rfc3339())
     }
 
     fn get_household(&self, id: &str) -> Result<Option<Household>> {

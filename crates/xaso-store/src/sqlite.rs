@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite/0001_register.sql"),
     include_str!("sql/sqlite/0002_officers.sql"),
     include_str!("sql/sqlite/0003_reconcile.sql"),
+    include_str!("sql/sqlite/0004_onestop.sql"),
 ];
 /// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
 /// their file changes, and the audit log changes on every read of the register.
@@ -42,7 +43,7 @@ pub struct SqliteStore {
 }
 
 /// A reader connection borrowed from the pool, returned on drop.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     store: &'a SqliteStore,
     conn: Option<Connection>,
 }
@@ -135,7 +136,7 @@ impl SqliteStore {
         &self.path
     }
 
-    fn reader(&self) -> Reader<'_> {
+    pub(crate) fn reader(&self) -> Reader<'_> {
         let mut pool = lock(&self.readers);
         loop {
             if let Some(conn) = pool.pop() {
@@ -151,7 +152,7 @@ impl SqliteStore {
         }
     }
 
-    fn writer(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
         lock(&self.writer)
     }
 }
@@ -288,7 +289,7 @@ fn insert_person_row(
     ])
 }
 
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
         rusqlite::Error::SqliteFailure(f, _)
@@ -296,12 +297,115 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
     )
 }
 
-fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,
         rusqlite::Error::SqliteFailure(f, _)
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
     )
+}
+
+/// Adds a new person as version 1 on `conn` (inside the caller's transaction, if any); the key
+/// columns are computed from the record. `Conflict` if the ID is taken.
+pub(crate) fn insert_person_in(
+    conn: &Connection,
+    person: &Person,
+    at: &str,
+    change: &ChangeMeta,
+) -> Result<()> {
+    let prepared = PreparedPerson::new(person.clone())?;
+    match insert_person_row(conn, &prepared, 1, at, change) {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(format!(
+            "personal ID {} is already in the register",
+            person.personal_id
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces a person's record with a new version inside the caller's transaction, keeping the
+/// old one in `person_versions`; the key columns are recomputed. Returns the new version.
+/// `NotFound` without the person, `Conflict` if the stored version is not `expected_version`.
+pub(crate) fn update_person_in(
+    tx: &Connection,
+    person: &Person,
+    expected_version: i64,
+    at: &str,
+    change: &ChangeMeta,
+) -> Result<i64> {
+    let current: Option<(i64, String, String, Option<String>, String)> = tx
+        .prepare_cached(
+            "SELECT version, updated_at, updated_by, change_reason, data
+             FROM persons WHERE personal_id = ?1",
+        )?
+        .query_row([person.personal_id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .optional()?;
+    let Some((version, old_at, old_by, old_reason, old_data)) = current else {
+        return Err(StoreError::NotFound(format!(
+            "person {}",
+            person.personal_id
+        )));
+    };
+    if version != expected_version {
+        return Err(StoreError::Conflict(format!(
+            "the record of {} changed (now version {version}, you edited version {expected_version}); reload and edit again",
+            person.personal_id
+        )));
+    }
+    tx.prepare_cached(
+        "INSERT INTO person_versions (personal_id, version, changed_at, changed_by, reason, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        person.personal_id.as_str(),
+        version,
+        old_at,
+        old_by,
+        old_reason,
+        old_data
+    ])?;
+    let keys = PersonKeys::of(person);
+    tx.prepare_cached(
+        "UPDATE persons SET old_cmnd = ?2, name_key = ?3, name_stripped = ?4, given_stripped = ?5,
+             birth_year = ?6, household_id = ?7, deceased = ?8, version = ?9, updated_at = ?10,
+             updated_by = ?11, change_reason = ?12, data = ?13
+         WHERE personal_id = ?1",
+    )?
+    .execute(params![
+        person.personal_id.as_str(),
+        person.old_cmnd.as_ref().map(|c| c.as_str()),
+        keys.name_key,
+        keys.name_stripped,
+        keys.given_stripped,
+        keys.birth_year,
+        person.household_id,
+        person.is_deceased(),
+        version + 1,
+        at,
+        change.actor,
+        change.reason,
+        person_json(person)?
+    ])?;
+    Ok(version + 1)
+}
+
+/// Records a residence event of a person in the register inside the caller's transaction
+/// (`NotFound` otherwise).
+pub(crate) fn add_event_in(tx: &Connection, event: &ResidenceEvent, at: &str) -> Result<()> {
+    let known: Option<i64> = tx
+        .prepare_cached("SELECT 1 FROM persons WHERE personal_id = ?1")?
+        .query_row([event.personal_id.as_str()], |r| r.get(0))
+        .optional()?;
+    if known.is_none() {
+        return Err(StoreError::NotFound(format!(
+            "no person with personal ID {} in the register",
+            event.personal_id
+        )));
+    }
+    insert_event(tx, event, at)
 }
 
 impl RegisterStore for SqliteStore {
@@ -395,18 +499,7 @@ impl RegisterStore for SqliteStore {
 
     fn insert_person(&self, person: &Person, change: &ChangeMeta) -> Result<StoredPerson> {
         let at = now_rfc3339();
-        let prepared = PreparedPerson::new(person.clone())?;
-        let conn = self.writer();
-        match insert_person_row(&conn, &prepared, 1, &at, change) {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(format!(
-                    "personal ID {} is already in the register",
-                    person.personal_id
-                )))
-            }
-            Err(e) => return Err(e.into()),
-        }
+        insert_person_in(&self.writer(), person, &at, change)?;
         Ok(StoredPerson {
             person: person.clone(),
             version: 1,
@@ -424,57 +517,11 @@ impl RegisterStore for SqliteStore {
         let at = now_rfc3339();
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let current: Option<(i64, String, String, Option<String>, String)> = tx
-            .query_row(
-                "SELECT version, updated_at, updated_by, change_reason, data
-                 FROM persons WHERE personal_id = ?1",
-                [person.personal_id.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        let Some((version, old_at, old_by, old_reason, old_data)) = current else {
-            return Err(StoreError::NotFound(format!(
-                "person {}",
-                person.personal_id
-            )));
-        };
-        if version != expected_version {
-            return Err(StoreError::Conflict(format!(
-                "the record of {} changed (now version {version}, you edited version {expected_version}); reload and edit again",
-                person.personal_id
-            )));
-        }
-        tx.execute(
-            "INSERT INTO person_versions (personal_id, version, changed_at, changed_by, reason, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![person.personal_id.as_str(), version, old_at, old_by, old_reason, old_data],
-        )?;
-        let keys = PersonKeys::of(person);
-        tx.execute(
-            "UPDATE persons SET old_cmnd = ?2, name_key = ?3, name_stripped = ?4, given_stripped = ?5,
-                 birth_year = ?6, household_id = ?7, deceased = ?8, version = ?9, updated_at = ?10,
-                 updated_by = ?11, change_reason = ?12, data = ?13
-             WHERE personal_id = ?1",
-            params![
-                person.personal_id.as_str(),
-                person.old_cmnd.as_ref().map(|c| c.as_str()),
-                keys.name_key,
-                keys.name_stripped,
-                keys.given_stripped,
-                keys.birth_year,
-                person.household_id,
-                person.is_deceased(),
-                version + 1,
-                at,
-                change.actor,
-                change.reason,
-                person_json(person)?
-            ],
-        )?;
+        let version = update_person_in(&tx, person, expected_version, &at, change)?;
         tx.commit()?;
         Ok(StoredPerson {
             person: person.clone(),
-            version: version + 1,
+            version,
             updated_at: at,
             updated_by: change.actor.clone(),
         })
@@ -529,20 +576,7 @@ impl RegisterStore for SqliteStore {
     fn add_residence_event(&self, event: &ResidenceEvent) -> Result<()> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
-        let known: Option<i64> = tx
-            .query_row(
-                "SELECT 1 FROM persons WHERE personal_id = ?1",
-                [event.personal_id.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if known.is_none() {
-            return Err(StoreError::NotFound(format!(
-                "no person with personal ID {} in the register",
-                event.personal_id
-            )));
-        }
-        insert_event(&tx, event, &now_rfc3339())?;
+        add_event_in(&tx, event, &now_rfc3339())?;
         tx.commit()?;
         Ok(())
     }

@@ -8,10 +8,11 @@ use xaso_domain::register::{
 };
 use xaso_domain::{Cmnd, PartialDate, PersonalId, Sex};
 use xaso_store::{
-    ApiTokenRecord, AuditFilter, AuditRecord, AuditStore, ChangeMeta, DecisionFilter, LoadItem,
-    NameQuery, NewDecision, NewRun, OfficerRecord, OfficerStore, ReconcileRow, RegisterStore,
-    ReviewDecision, RowCandidate, RowFilter, RowResolution, RunFilter, RunStatus, SessionRecord,
-    Store, StoreError,
+    ApiTokenRecord, AttachmentLink, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
+    CivilStatusFilter, DecisionFilter, DossierChange, DossierFilter, DossierRecord, DossierStore,
+    LoadItem, NameQuery, NewCivilStatusEntry, NewDecision, NewRun, OfficerRecord, OfficerStore,
+    ReconcileRow, RegisterEffect, RegisterStore, ReviewDecision, RowCandidate, RowFilter,
+    RowResolution, RunFilter, RunStatus, SavedDossier, SessionRecord, Store, StoreError,
 };
 
 fn sqlite() -> (Box<dyn Store>, Cleanup) {
@@ -1328,6 +1329,841 @@ fn review_decisions_update_the_row_and_are_kept(store: &dyn Store) {
     assert_eq!(all[4].personal_id.as_deref(), Some("038205000003"));
 }
 
+// ---- the one-stop shop ----
+
+fn at_day(day: u32) -> String {
+    format!("2026-03-{day:02}T02:00:00.000000Z")
+}
+
+fn dossier(
+    receipt: &str,
+    parent: Option<&str>,
+    state: &str,
+    role: &str,
+    day: u32,
+) -> DossierRecord {
+    let group = state == "group";
+    DossierRecord {
+        receipt_number: receipt.into(),
+        parent: parent.map(str::to_string),
+        procedure_code: if group {
+            "LT-KS".into()
+        } else {
+            "KS-01".into()
+        },
+        unit: "16309".into(),
+        channel: "desk".into(),
+        applicant_id: Some("038177000002".into()),
+        handling_role: role.into(),
+        assigned_officer: None,
+        state: state.into(),
+        received_at: at_day(day),
+        due_on: format!("2026-04-{day:02}"),
+        finished_on: None,
+        form: Some("{\"ho_ten\":\"Nguyễn Văn An\"}".into()),
+        data: (!group).then(|| "{\"history\":[]}".to_string()),
+        result: None,
+        rating: None,
+        rating_comment: None,
+        version: 1,
+        updated_at: at_day(day),
+        updated_by: "motcua".into(),
+    }
+}
+
+fn receipts(list: &[DossierRecord]) -> Vec<&str> {
+    list.iter().map(|d| d.receipt_number.as_str()).collect()
+}
+
+fn list(store: &dyn Store, filter: DossierFilter) -> Vec<String> {
+    receipts(&store.list_dossiers(&filter).unwrap())
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A group (received day 3) with two steps, and two single dossiers (days 1 and 5).
+fn some_dossiers(store: &dyn Store) -> Vec<DossierRecord> {
+    let group = dossier("G-1", None, "group", "", 3);
+    let mut justice = dossier("G-1-1", Some("G-1"), "received", "justice", 3);
+    justice.assigned_officer = Some("tuphap".into());
+    justice.form = None;
+    let police = dossier("G-1-2", Some("G-1"), "waiting", "police", 3);
+    let mut old = dossier("S-1", None, "returned", "justice", 1);
+    old.applicant_id = Some("001190000004".into());
+    old.finished_on = Some("2026-03-02".into());
+    old.result = Some("{\"so\":\"12\"}".into());
+    let mut new = dossier("S-2", None, "processing", "justice", 5);
+    new.assigned_officer = Some("tuphap".into());
+    // The steps before their group: the group is checked at commit.
+    let all = vec![justice, police, group, old, new];
+    store.insert_dossiers(&all[..3]).unwrap();
+    store.insert_dossiers(&all[3..]).unwrap();
+    all
+}
+
+fn dossiers_read_back_and_are_listed_by_filter(store: &dyn Store) {
+    let all = some_dossiers(store);
+    for d in &all {
+        assert_eq!(
+            store.get_dossier(&d.receipt_number).unwrap().as_ref(),
+            Some(d)
+        );
+    }
+    assert!(store.get_dossier("G-9").unwrap().is_none());
+    assert_eq!(
+        receipts(&store.group_steps("G-1").unwrap()),
+        vec!["G-1-1", "G-1-2"]
+    );
+    assert_eq!(store.group_steps("G-1-1").unwrap(), Vec::new());
+    // Newest received first; the same day by receipt number, descending.
+    let every = DossierFilter::default();
+    assert_eq!(
+        list(store, every.clone()),
+        ["S-2", "G-1-2", "G-1-1", "G-1", "S-1"]
+    );
+    let top = DossierFilter {
+        top_level: Some(true),
+        ..every.clone()
+    };
+    assert_eq!(list(store, top), ["S-2", "G-1", "S-1"]);
+    let handled = DossierFilter {
+        top_level: Some(false),
+        ..every.clone()
+    };
+    assert_eq!(list(store, handled), ["S-2", "G-1-2", "G-1-1", "S-1"]);
+    let open = DossierFilter {
+        states: vec!["received".into(), "processing".into(), "waiting".into()],
+        ..every.clone()
+    };
+    assert_eq!(list(store, open.clone()), ["S-2", "G-1-2", "G-1-1"]);
+    let justice_open = DossierFilter {
+        handling_role: Some("justice".into()),
+        ..open.clone()
+    };
+    assert_eq!(list(store, justice_open), ["S-2", "G-1-1"]);
+    let justice = DossierFilter {
+        handling_role: Some("justice".into()),
+        ..every.clone()
+    };
+    assert_eq!(list(store, justice), ["S-2", "G-1-1", "S-1"]);
+    let mine = DossierFilter {
+        assigned_officer: Some("tuphap".into()),
+        ..every.clone()
+    };
+    assert_eq!(list(store, mine), ["S-2", "G-1-1"]);
+    let mine_top = DossierFilter {
+        assigned_officer: Some("tuphap".into()),
+        top_level: Some(true),
+        ..every.clone()
+    };
+    assert_eq!(list(store, mine_top), ["S-2"]);
+    let applicant = DossierFilter {
+        applicant_id: Some("001190000004".into()),
+        ..every.clone()
+    };
+    assert_eq!(list(store, applicant), ["S-1"]);
+    let window = DossierFilter {
+        received_since: Some(at_day(3)),
+        received_until: Some(at_day(5)),
+        top_level: Some(true),
+        ..every.clone()
+    };
+    assert_eq!(list(store, window), ["G-1"]);
+    let first_two = DossierFilter {
+        limit: 2,
+        ..every.clone()
+    };
+    assert_eq!(list(store, first_two), ["S-2", "G-1-2"]);
+    let nothing = DossierFilter {
+        states: vec!["cancelled".into()],
+        ..every
+    };
+    assert!(list(store, nothing).is_empty());
+}
+
+fn a_refused_dossier_insert_writes_nothing(store: &dyn Store) {
+    store
+        .insert_dossiers(&[dossier("D-1", None, "received", "justice", 1)])
+        .unwrap();
+    // A receipt number that exists, after a new one.
+    let err = store
+        .insert_dossiers(&[
+            dossier("D-2", None, "received", "justice", 2),
+            dossier("D-1", None, "received", "police", 2),
+        ])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(store.get_dossier("D-2").unwrap().is_none());
+    assert_eq!(
+        store.get_dossier("D-1").unwrap().unwrap().handling_role,
+        "justice"
+    );
+    // One repeated within the rows.
+    let err = store
+        .insert_dossiers(&[
+            dossier("D-3", None, "received", "justice", 3),
+            dossier("D-3", None, "received", "justice", 3),
+        ])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(store.get_dossier("D-3").unwrap().is_none());
+    // A step of a group that is not there.
+    let err = store
+        .insert_dossiers(&[
+            dossier("D-4", None, "received", "justice", 4),
+            dossier("G-9-1", Some("G-9"), "received", "justice", 4),
+        ])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(store.get_dossier("D-4").unwrap().is_none());
+    assert!(store.get_dossier("G-9-1").unwrap().is_none());
+    // A rating outside 1..=5.
+    let mut rated = dossier("D-5", None, "returned", "justice", 5);
+    rated.rating = Some(9);
+    assert!(matches!(
+        store.insert_dossiers(&[rated]),
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(list(store, DossierFilter::default()), ["D-1"]);
+}
+
+fn newborn(pid: &str, name: &str) -> Person {
+    let mut p = person(pid, name, "02/03/2026", Sex::Male);
+    p.household_id = Some("HK-1".into());
+    p.relation_to_head = Some("Con".into());
+    p
+}
+
+fn birth_entry(
+    kind: &str,
+    year: i32,
+    receipt: Option<&str>,
+    pid: &str,
+    name: &str,
+) -> NewCivilStatusEntry {
+    NewCivilStatusEntry {
+        kind: kind.into(),
+        year,
+        receipt_number: receipt.map(str::to_string),
+        personal_id: Some(pid.into()),
+        full_name: name.into(),
+        event_date: format!("{year}-03-02"),
+        registered_on: format!("{year}-03-05"),
+        data: "{\"noi_sinh\":\"Trạm y tế xã\"}".into(),
+        paper_book: None,
+        paper_line: None,
+        scanned_page: None,
+        created_by: "tuphap".into(),
+    }
+}
+
+fn registered(pid: &str) -> ResidenceEvent {
+    ResidenceEvent {
+        personal_id: id(pid),
+        kind: ResidenceEventKind::PermanentRegistered,
+        date: PartialDate::parse("05/03/2026").unwrap(),
+        address: Address::default(),
+        note: Some("đăng ký khai sinh".into()),
+    }
+}
+
+/// The dossier completed: what an officer's save writes.
+fn completed(store: &dyn Store, receipt: &str) -> DossierRecord {
+    let mut d = store.get_dossier(receipt).unwrap().unwrap();
+    d.state = "done".into();
+    d.finished_on = Some("2026-03-05".into());
+    d.result = Some("{\"personal_id\":\"038326000011\"}".into());
+    d.updated_at = "2026-03-05T03:00:00.000000Z".into();
+    d.updated_by = "tuphap".into();
+    d
+}
+
+fn birth_change(
+    record: DossierRecord,
+    pid: &str,
+    name: &str,
+    kind: &str,
+    year: i32,
+) -> DossierChange {
+    DossierChange {
+        civil_status: Some(birth_entry(
+            kind,
+            year,
+            Some(&record.receipt_number),
+            pid,
+            name,
+        )),
+        record,
+        register: vec![
+            RegisterEffect::Insert(newborn(pid, name)),
+            RegisterEffect::Residence(registered(pid)),
+        ],
+        meta: ChangeMeta {
+            actor: "tuphap".into(),
+            reason: Some("đăng ký khai sinh".into()),
+        },
+    }
+}
+
+fn book(store: &dyn Store, kind: &str, year: i32) -> Vec<(i64, Option<String>)> {
+    store
+        .list_civil_status(&CivilStatusFilter {
+            kind: Some(kind.into()),
+            year: Some(year),
+            ..CivilStatusFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.line, e.entry.receipt_number))
+        .collect()
+}
+
+fn a_saved_birth_registers_the_child_with_the_next_book_line(store: &dyn Store) {
+    load_family(store);
+    for (i, r) in ["B-1", "B-2", "B-3", "B-4"].into_iter().enumerate() {
+        store
+            .insert_dossiers(&[dossier(r, None, "processing", "justice", i as u32 + 1)])
+            .unwrap();
+    }
+    let change = birth_change(
+        completed(store, "B-1"),
+        "038326000011",
+        "Nguyễn Văn An",
+        "birth",
+        2026,
+    );
+    let saved = store.save_dossier(&change).unwrap();
+    assert_eq!(saved.version, 2);
+    let entry = saved.civil_status.unwrap();
+    assert_eq!(entry.line, 1);
+    assert_eq!(entry.entry, change.civil_status.clone().unwrap());
+    let stored = store.get_dossier("B-1").unwrap().unwrap();
+    assert_eq!(
+        stored,
+        DossierRecord {
+            version: 2,
+            ..change.record.clone()
+        }
+    );
+    let child = store.get_person(&id("038326000011")).unwrap().unwrap();
+    assert_eq!(child.person, newborn("038326000011", "Nguyễn Văn An"));
+    assert_eq!(child.version, 1);
+    assert_eq!(child.updated_by, "tuphap");
+    // The key columns were written: the child is found by name.
+    assert_eq!(
+        search(store, "nguyen van an", Some(2026)),
+        vec!["038326000011"]
+    );
+    assert_eq!(
+        store.residence_events(&id("038326000011")).unwrap(),
+        vec![registered("038326000011")]
+    );
+    // The next birth of the year takes line 2; another kind or year starts at 1.
+    let second = birth_change(
+        completed(store, "B-2"),
+        "038226000012",
+        "Lê Thị Bình",
+        "birth",
+        2026,
+    );
+    assert_eq!(
+        store
+            .save_dossier(&second)
+            .unwrap()
+            .civil_status
+            .unwrap()
+            .line,
+        2
+    );
+    let other_year = birth_change(
+        completed(store, "B-3"),
+        "038326000013",
+        "Lê Văn Cường",
+        "birth",
+        2027,
+    );
+    assert_eq!(
+        store
+            .save_dossier(&other_year)
+            .unwrap()
+            .civil_status
+            .unwrap()
+            .line,
+        1
+    );
+    let mut death = birth_change(
+        completed(store, "B-4"),
+        "038326000014",
+        "Lê Văn Dũng",
+        "death",
+        2026,
+    );
+    death.register.clear();
+    assert_eq!(
+        store
+            .save_dossier(&death)
+            .unwrap()
+            .civil_status
+            .unwrap()
+            .line,
+        1
+    );
+    assert_eq!(
+        book(store, "birth", 2026),
+        vec![(1, Some("B-1".into())), (2, Some("B-2".into()))]
+    );
+    assert_eq!(book(store, "birth", 2027), vec![(1, Some("B-3".into()))]);
+    assert_eq!(book(store, "death", 2026), vec![(1, Some("B-4".into()))]);
+    assert_eq!(store.count_persons().unwrap(), 7);
+    // A save without register effects or entry just moves the dossier on.
+    let mut later = store.get_dossier("B-1").unwrap().unwrap();
+    later.state = "returned".into();
+    let plain = DossierChange {
+        record: later.clone(),
+        register: Vec::new(),
+        civil_status: None,
+        meta: change.meta.clone(),
+    };
+    let saved = store.save_dossier(&plain).unwrap();
+    assert_eq!(
+        saved,
+        SavedDossier {
+            version: 3,
+            civil_status: None
+        }
+    );
+    assert_eq!(store.get_dossier("B-1").unwrap().unwrap().state, "returned");
+}
+
+fn a_refused_dossier_save_writes_nothing(store: &dyn Store) {
+    load_family(store);
+    store
+        .insert_dossiers(&[
+            dossier("B-1", None, "processing", "justice", 1),
+            dossier("B-2", None, "processing", "justice", 2),
+        ])
+        .unwrap();
+    let first = birth_change(
+        completed(store, "B-1"),
+        "038326000011",
+        "Nguyễn Văn An",
+        "birth",
+        2026,
+    );
+    store.save_dossier(&first).unwrap();
+    // Saved again from the version read before: stale.
+    let mut stale = birth_change(
+        completed(store, "B-1"),
+        "038326000021",
+        "Nguyễn Văn Bảo",
+        "birth",
+        2026,
+    );
+    stale.record.version = 1;
+    stale.record.state = "cancelled".into();
+    let err = store.save_dossier(&stale).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(store.get_person(&id("038326000021")).unwrap().is_none());
+    assert_eq!(book(store, "birth", 2026).len(), 1);
+    let kept = store.get_dossier("B-1").unwrap().unwrap();
+    assert_eq!((kept.version, kept.state.as_str()), (2, "done"));
+    // A dossier that is not there.
+    let mut missing = stale.clone();
+    missing.record.receipt_number = "B-9".into();
+    assert!(matches!(
+        store.save_dossier(&missing),
+        Err(StoreError::NotFound(_))
+    ));
+    // A child whose personal ID is taken: the dossier is not saved either.
+    let taken = birth_change(
+        completed(store, "B-2"),
+        "038326000011",
+        "Nguyễn Văn An",
+        "birth",
+        2026,
+    );
+    let err = store.save_dossier(&taken).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let b2 = store.get_dossier("B-2").unwrap().unwrap();
+    assert_eq!((b2.version, b2.state.as_str()), (1, "processing"));
+    // A residence event of someone not in the register, after a good insert: neither is kept.
+    let mut unknown = birth_change(
+        completed(store, "B-2"),
+        "038326000031",
+        "Trần Văn Chiến",
+        "birth",
+        2026,
+    );
+    unknown
+        .register
+        .push(RegisterEffect::Residence(registered("038326000099")));
+    let err = store.save_dossier(&unknown).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    assert!(store.get_person(&id("038326000031")).unwrap().is_none());
+    assert_eq!(store.get_dossier("B-2").unwrap().unwrap().version, 1);
+    assert_eq!(book(store, "birth", 2026), vec![(1, Some("B-1".into()))]);
+    assert_eq!(store.count_persons().unwrap(), 5);
+    // The next good save still takes line 2.
+    let good = birth_change(
+        completed(store, "B-2"),
+        "038326000031",
+        "Trần Văn Chiến",
+        "birth",
+        2026,
+    );
+    assert_eq!(
+        store
+            .save_dossier(&good)
+            .unwrap()
+            .civil_status
+            .unwrap()
+            .line,
+        2
+    );
+}
+
+fn a_stale_register_update_rolls_the_dossier_back(store: &dyn Store) {
+    load_family(store);
+    store
+        .insert_dossiers(&[dossier("C-1", None, "processing", "justice", 1)])
+        .unwrap();
+    let old = store.get_person(&id("038177000002")).unwrap().unwrap();
+    let mut corrected = old.person.clone();
+    corrected.full_name = "Lê Thị Hòa Bình".into();
+    let mut record = completed(store, "C-1");
+    record.procedure_code = "HT-CS".into();
+    let meta = ChangeMeta {
+        actor: "tuphap".into(),
+        reason: Some("cải chính hộ tịch".into()),
+    };
+    let entry = NewCivilStatusEntry {
+        personal_id: Some("038177000002".into()),
+        ..birth_entry(
+            "correction",
+            2026,
+            Some("C-1"),
+            "038177000002",
+            "Lê Thị Hòa Bình",
+        )
+    };
+    let stale = DossierChange {
+        record: record.clone(),
+        register: vec![RegisterEffect::Update {
+            person: corrected.clone(),
+            expected_version: old.version + 1,
+        }],
+        civil_status: Some(entry.clone()),
+        meta: meta.clone(),
+    };
+    let err = store.save_dossier(&stale).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let kept = store.get_dossier("C-1").unwrap().unwrap();
+    assert_eq!((kept.version, kept.state.as_str()), (1, "processing"));
+    assert_eq!(store.get_person(&id("038177000002")).unwrap().unwrap(), old);
+    assert_eq!(store.person_history(&id("038177000002")).unwrap().len(), 1);
+    assert!(book(store, "correction", 2026).is_empty());
+    // With the version read, the record changes and the old one is kept.
+    let fresh = DossierChange {
+        register: vec![RegisterEffect::Update {
+            person: corrected.clone(),
+            expected_version: old.version,
+        }],
+        ..stale
+    };
+    let saved = store.save_dossier(&fresh).unwrap();
+    assert_eq!(saved.version, 2);
+    assert_eq!(saved.civil_status.unwrap().line, 1);
+    let now = store.get_person(&id("038177000002")).unwrap().unwrap();
+    assert_eq!(now.person, corrected);
+    assert_eq!((now.version, now.updated_by.as_str()), (2, "tuphap"));
+    let history = store.person_history(&id("038177000002")).unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].version, 1);
+    assert_eq!(history[0].record, old.person);
+    assert_eq!(history[0].changed_by, "loader");
+    assert_eq!(history[1].record, corrected);
+    assert_eq!(history[1].reason.as_deref(), Some("cải chính hộ tịch"));
+    // The key columns follow the new name.
+    assert_eq!(search(store, "le thi hoa binh", None), vec!["038177000002"]);
+    assert!(search(store, "le thi hoa", None).contains(&"038177000002".to_string()));
+    assert!(!search(store, "Lê Thị Hoà", None).is_empty());
+}
+
+fn serials_count_per_name(store: &dyn Store) {
+    assert_eq!(store.next_serial("receipt/2026-03-05").unwrap(), 1);
+    assert_eq!(store.next_serial("receipt/2026-03-05").unwrap(), 2);
+    assert_eq!(store.next_serial("receipt/2026-03-06").unwrap(), 1);
+    assert_eq!(store.next_serial("receipt/2026-03-05").unwrap(), 3);
+}
+
+fn a_dossier_is_rated_once(store: &dyn Store) {
+    store
+        .insert_dossiers(&[dossier("R-1", None, "returned", "justice", 1)])
+        .unwrap();
+    for bad in [0, 6, -1] {
+        let err = store.rate_dossier("R-1", bad, None).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m.contains("1 to 5")),
+            "{bad}: {err}"
+        );
+    }
+    assert!(matches!(
+        store.rate_dossier("R-9", 5, None),
+        Err(StoreError::NotFound(_))
+    ));
+    store
+        .rate_dossier("R-1", 4, Some("Nhanh, chu đáo"))
+        .unwrap();
+    let rated = store.get_dossier("R-1").unwrap().unwrap();
+    assert_eq!(rated.rating, Some(4));
+    assert_eq!(rated.rating_comment.as_deref(), Some("Nhanh, chu đáo"));
+    assert_eq!(rated.version, 1);
+    let err = store.rate_dossier("R-1", 5, None).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    // An officer's save from a copy read before the rating does not erase it.
+    let mut before = dossier("R-1", None, "returned", "justice", 1);
+    before.result = Some("{}".into());
+    store
+        .save_dossier(&DossierChange {
+            record: before,
+            register: Vec::new(),
+            civil_status: None,
+            meta: change("tuphap"),
+        })
+        .unwrap();
+    let saved = store.get_dossier("R-1").unwrap().unwrap();
+    assert_eq!(saved.rating, Some(4));
+    assert_eq!(saved.result.as_deref(), Some("{}"));
+}
+
+const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+fn link(
+    receipt: Option<&str>,
+    pid: Option<&str>,
+    document: &str,
+    added_at: &str,
+) -> AttachmentLink {
+    AttachmentLink {
+        // Whatever the caller says, the store computes these two.
+        sha256: "not a hash".into(),
+        receipt_number: receipt.map(str::to_string),
+        personal_id: pid.map(str::to_string),
+        document: document.into(),
+        file_name: "giay-chung-sinh.pdf".into(),
+        media_type: "application/pdf".into(),
+        size: 0,
+        added_at: added_at.into(),
+        added_by: "motcua".into(),
+    }
+}
+
+fn attachments_are_stored_once_and_linked(store: &dyn Store) {
+    let pid = Some("038326000011");
+    let first = store
+        .add_attachment(
+            b"abc",
+            &link(Some("B-1"), pid, "Giấy chứng sinh", &at_day(1)),
+        )
+        .unwrap();
+    assert_eq!(first.sha256, ABC_SHA256);
+    assert_eq!(first.size, 3);
+    assert_eq!(first.document, "Giấy chứng sinh");
+    // The same file again, for another dossier of the same citizen.
+    let mut again = link(Some("B-2"), pid, "Giấy chứng sinh", &at_day(2));
+    again.media_type = "image/png".into();
+    let second = store.add_attachment(b"abc", &again).unwrap();
+    assert_eq!((second.sha256.as_str(), second.size), (ABC_SHA256, 3));
+    // The blob keeps the media type it was first stored with.
+    assert_eq!(
+        store.get_attachment(ABC_SHA256).unwrap(),
+        Some(("application/pdf".to_string(), b"abc".to_vec()))
+    );
+    assert!(store.get_attachment(&"0".repeat(64)).unwrap().is_none());
+    let card = store
+        .add_attachment(b"\x00\xffcard", &link(Some("B-2"), pid, "CCCD", &at_day(3)))
+        .unwrap();
+    assert_eq!(card.size, 6);
+    assert_eq!(card.sha256.len(), 64);
+    assert!(card
+        .sha256
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert_eq!(
+        store.get_attachment(&card.sha256).unwrap().unwrap().1,
+        b"\x00\xffcard".to_vec()
+    );
+    // The same file as another document of the folder, and someone else's file.
+    store
+        .add_attachment(b"abc", &link(None, pid, "Tờ khai", &at_day(2)))
+        .unwrap();
+    store
+        .add_attachment(
+            b"xyz",
+            &link(Some("B-3"), Some("038226000012"), "CCCD", &at_day(4)),
+        )
+        .unwrap();
+    assert_eq!(
+        store.dossier_attachments("B-1").unwrap(),
+        vec![first.clone()]
+    );
+    assert_eq!(
+        store.dossier_attachments("B-2").unwrap(),
+        vec![second.clone(), card.clone()]
+    );
+    assert!(store.dossier_attachments("B-9").unwrap().is_empty());
+    // Newest first, one row per file and document: the birth certificate's newest link.
+    let folder: Vec<(String, String, Option<String>)> = store
+        .citizen_folder("038326000011")
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.sha256, l.document, l.receipt_number))
+        .collect();
+    assert_eq!(
+        folder,
+        vec![
+            (card.sha256.clone(), "CCCD".into(), Some("B-2".into())),
+            (ABC_SHA256.into(), "Tờ khai".into(), None),
+            (
+                ABC_SHA256.into(),
+                "Giấy chứng sinh".into(),
+                Some("B-2".into())
+            ),
+        ]
+    );
+    assert!(store.citizen_folder("001190000004").unwrap().is_empty());
+}
+
+fn paper_entry(kind: &str, year: i32, pid: Option<&str>, paper_line: &str) -> NewCivilStatusEntry {
+    NewCivilStatusEntry {
+        kind: kind.into(),
+        year,
+        receipt_number: None,
+        personal_id: pid.map(str::to_string),
+        full_name: "Nguyễn Thị Thuý".into(),
+        event_date: format!("{year}"),
+        registered_on: format!("{year}-09-10"),
+        data: "{}".into(),
+        paper_book: Some(format!("Sổ đăng ký khai sinh {year}")),
+        paper_line: Some(paper_line.into()),
+        scanned_page: Some(ABC_SHA256.into()),
+        created_by: "sohoa".into(),
+    }
+}
+
+fn civil_status_books_are_numbered_and_listed(store: &dyn Store) {
+    let a = paper_entry("birth", 2005, Some("038205000003"), "15");
+    let b = paper_entry("birth", 2005, None, "16");
+    let c = paper_entry("death", 2005, None, "3");
+    let d = paper_entry("birth", 2004, Some("038205000003"), "99");
+    let lines: Vec<i64> = [&a, &b, &c, &d]
+        .into_iter()
+        .map(|e| store.add_civil_status_entry(e).unwrap().line)
+        .collect();
+    assert_eq!(lines, vec![1, 2, 1, 1]);
+    // A birth registered here, through a dossier, continues the book.
+    load_family(store);
+    store
+        .insert_dossiers(&[dossier("K-1", None, "processing", "justice", 1)])
+        .unwrap();
+    let saved = store
+        .save_dossier(&birth_change(
+            completed(store, "K-1"),
+            "038326000011",
+            "Nguyễn Văn An",
+            "birth",
+            2005,
+        ))
+        .unwrap();
+    assert_eq!(saved.civil_status.unwrap().line, 3);
+    let all = store
+        .list_civil_status(&CivilStatusFilter::default())
+        .unwrap();
+    let order: Vec<(&str, i32, i64)> = all
+        .iter()
+        .map(|e| (e.entry.kind.as_str(), e.entry.year, e.line))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            ("birth", 2004, 1),
+            ("birth", 2005, 1),
+            ("birth", 2005, 2),
+            ("birth", 2005, 3),
+            ("death", 2005, 1)
+        ]
+    );
+    assert_eq!(all[1].entry, a);
+    assert!(all.iter().all(|e| e.id > 0 && e.created_at.ends_with('Z')));
+    let ids: std::collections::HashSet<i64> = all.iter().map(|e| e.id).collect();
+    assert_eq!(ids.len(), 5);
+    let filtered = |f: CivilStatusFilter| -> Vec<(i32, i64)> {
+        store
+            .list_civil_status(&f)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.entry.year, e.line))
+            .collect()
+    };
+    let digitised = CivilStatusFilter {
+        kind: Some("birth".into()),
+        digitised: Some(true),
+        ..CivilStatusFilter::default()
+    };
+    assert_eq!(filtered(digitised), vec![(2004, 1), (2005, 1), (2005, 2)]);
+    let here = CivilStatusFilter {
+        digitised: Some(false),
+        ..CivilStatusFilter::default()
+    };
+    assert_eq!(filtered(here), vec![(2005, 3)]);
+    let of_person = CivilStatusFilter {
+        personal_id: Some("038205000003".into()),
+        ..CivilStatusFilter::default()
+    };
+    assert_eq!(filtered(of_person), vec![(2004, 1), (2005, 1)]);
+    let year = CivilStatusFilter {
+        year: Some(2005),
+        limit: 2,
+        ..CivilStatusFilter::default()
+    };
+    assert_eq!(filtered(year), vec![(2005, 1), (2005, 2)]);
+    let none = CivilStatusFilter {
+        kind: Some("marriage".into()),
+        ..CivilStatusFilter::default()
+    };
+    assert!(filtered(none).is_empty());
+}
+
+fn concurrent_writers_get_distinct_lines_and_serials(store: &dyn Store) {
+    const THREADS: usize = 6;
+    const EACH: usize = 5;
+    let results: Vec<(Vec<i64>, Vec<u64>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                s.spawn(move || {
+                    let mut lines = Vec::new();
+                    let mut serials = Vec::new();
+                    for i in 0..EACH {
+                        let e = paper_entry("birth", 1999, None, &format!("{t}-{i}"));
+                        lines.push(store.add_civil_status_entry(&e).unwrap().line);
+                        serials.push(store.next_serial("receipt").unwrap());
+                    }
+                    (lines, serials)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut lines: Vec<i64> = results.iter().flat_map(|r| r.0.clone()).collect();
+    let mut serials: Vec<u64> = results.iter().flat_map(|r| r.1.clone()).collect();
+    lines.sort_unstable();
+    serials.sort_unstable();
+    let n = THREADS * EACH;
+    assert_eq!(lines, (1..=n as i64).collect::<Vec<_>>());
+    assert_eq!(serials, (1..=n as u64).collect::<Vec<_>>());
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -1364,6 +2200,16 @@ contract!(
     runs_are_kept_per_kind_newest_first,
     a_run_completes_with_its_rows_in_one_transaction,
     review_decisions_update_the_row_and_are_kept,
+    dossiers_read_back_and_are_listed_by_filter,
+    a_refused_dossier_insert_writes_nothing,
+    a_saved_birth_registers_the_child_with_the_next_book_line,
+    a_refused_dossier_save_writes_nothing,
+    a_stale_register_update_rolls_the_dossier_back,
+    serials_count_per_name,
+    a_dossier_is_rated_once,
+    attachments_are_stored_once_and_linked,
+    civil_status_books_are_numbered_and_listed,
+    concurrent_writers_get_distinct_lines_and_serials,
 );
 
 /// The register schema as version 1 of this program left it, with a person in it.
@@ -1377,7 +2223,8 @@ fn schema_1_register(conn: &rusqlite::Connection) {
 fn sqlite_migrates_a_schema_1_data_directory() {
     let dir = std::env::temp_dir().join(format!("xaso-migrate-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
-    // A data directory written before officers (and data cleaning) existed, with its data.
+    // A data directory written before officers (data cleaning, the one-stop shop) existed,
+    // with its data.
     {
         let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
         load_family(&s);
@@ -1385,7 +2232,9 @@ fn sqlite_migrates_a_schema_1_data_directory() {
     {
         let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
         conn.execute_batch(
-            "DROP TABLE reconcile_decisions; DROP TABLE reconcile_rows;
+            "DROP TABLE attachment_links; DROP TABLE attachment_blobs;
+             DROP TABLE civil_status_entries; DROP TABLE serials; DROP TABLE dossiers;
+             DROP TABLE reconcile_decisions; DROP TABLE reconcile_rows;
              DROP TABLE reconcile_runs; DROP TABLE sessions; DROP TABLE officers;",
         )
         .unwrap();
@@ -1401,8 +2250,10 @@ fn sqlite_migrates_a_schema_1_data_directory() {
             .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3, "{}", d.display());
+        assert_eq!(version, 4, "{}", d.display());
         assert_eq!(s.count_officers().unwrap(), 0);
+        // The one-stop shop's tables are there.
+        assert_eq!(s.next_serial("receipt").unwrap(), 1);
         let admin = officer("admin", "Quản trị viên", "admin");
         s.insert_officer(&admin).unwrap();
         s.insert_session(&session("s1", "admin", 0)).unwrap();
@@ -1455,11 +2306,12 @@ fn pg_migrates_a_schema_1_database() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
     // Opening again applies nothing more.
     let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema)).unwrap();
     assert_eq!(s.count_officers().unwrap(), 1);
     assert_eq!(s.count_persons().unwrap(), 4);
+    assert_eq!(s.next_serial("receipt").unwrap(), 1);
 }
 
 #[test]
@@ -1575,4 +2427,173 @@ fn pg_review_decisions_cannot_be_rewritten() {
             .unwrap_or_default();
         assert!(text.contains("append-only"), "{sql}: {err}");
     }
+}
+
+/// The same bytes linked twice and another file: two blobs, three links.
+fn two_files_three_links(store: &dyn Store) {
+    let pid = Some("038326000011");
+    store
+        .add_attachment(
+            b"abc",
+            &link(Some("B-1"), pid, "Giấy chứng sinh", &at_day(1)),
+        )
+        .unwrap();
+    store
+        .add_attachment(
+            b"abc",
+            &link(Some("B-2"), pid, "Giấy chứng sinh", &at_day(2)),
+        )
+        .unwrap();
+    store
+        .add_attachment(b"xyz", &link(Some("B-2"), pid, "CCCD", &at_day(2)))
+        .unwrap();
+}
+
+#[test]
+fn attachment_bytes_are_stored_once() {
+    let dir = std::env::temp_dir().join(format!("xaso-blobs-{}", unique()));
+    let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+    two_files_three_links(&s);
+    drop(s);
+    let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
+    let count = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        (count("attachment_blobs"), count("attachment_links")),
+        (2, 3)
+    );
+    let sha: String = conn
+        .query_row(
+            "SELECT sha256 FROM attachment_blobs WHERE size = 3 AND bytes = CAST('abc' AS BLOB)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(sha, ABC_SHA256);
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_attachment_bytes_are_stored_once() {
+    let (s, cleanup) = postgres();
+    two_files_three_links(s.as_ref());
+    let Cleanup::Schema(url, schema) = &cleanup else {
+        unreachable!()
+    };
+    let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let mut count = |table: &str| -> i64 {
+        c.query_one(&format!("SELECT count(*) FROM {schema}.{table}"), &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(
+        (count("attachment_blobs"), count("attachment_links")),
+        (2, 3)
+    );
+    let sha: String = c
+        .query_one(
+            &format!("SELECT sha256 FROM {schema}.attachment_blobs WHERE bytes = 'abc'::bytea"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(sha, ABC_SHA256);
+}
+
+/// Set in the child process of the killed-save tests: where its store is.
+const KILLED_SAVE_CHILD: &str = "XASO_CONTRACT_KILLED_SAVE_STORE";
+
+fn before_a_killed_save(store: &dyn Store) {
+    load_family(store);
+    store
+        .insert_dossiers(&[dossier("B-1", None, "processing", "justice", 1)])
+        .unwrap();
+}
+
+/// In the child: a birth registration with the `save_dossier` abort hook set.
+fn killed_save(store: &dyn Store) -> ! {
+    let change = birth_change(
+        completed(store, "B-1"),
+        "038326000011",
+        "Nguyễn Văn An",
+        "birth",
+        2026,
+    );
+    let outcome = store.save_dossier(&change);
+    panic!("the save was not aborted: {outcome:?}");
+}
+
+/// Runs `test` again in a child process that saves with the abort hook set; checks it was
+/// killed.
+fn run_killed_save_child(test: &str, store: &str) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--include-ignored", "--nocapture"])
+        .env(KILLED_SAVE_CHILD, store)
+        .env("XASO_TEST_ABORT_IN", "save_dossier")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(!stdout.contains("was not aborted"), "{stdout}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(6), "{:?}: {stdout}", out.status);
+    }
+}
+
+/// After the child died: nothing of the save is there, and the same save then succeeds.
+fn after_a_killed_save(store: &dyn Store) {
+    assert!(store.get_person(&id("038326000011")).unwrap().is_none());
+    assert_eq!(store.count_persons().unwrap(), 4);
+    let d = store.get_dossier("B-1").unwrap().unwrap();
+    assert_eq!((d.version, d.state.as_str()), (1, "processing"));
+    assert!(book(store, "birth", 2026).is_empty());
+    let change = birth_change(
+        completed(store, "B-1"),
+        "038326000011",
+        "Nguyễn Văn An",
+        "birth",
+        2026,
+    );
+    let saved = store.save_dossier(&change).unwrap();
+    assert_eq!(saved.civil_status.unwrap().line, 1);
+}
+
+#[test]
+fn a_save_killed_before_its_commit_leaves_nothing() {
+    if let Some(dir) = std::env::var_os(KILLED_SAVE_CHILD) {
+        let s = xaso_store::SqliteStore::open_dir(std::path::Path::new(&dir)).unwrap();
+        killed_save(&s);
+    }
+    let dir = std::env::temp_dir().join(format!("xaso-killed-{}", unique()));
+    before_a_killed_save(&xaso_store::SqliteStore::open_dir(&dir).unwrap());
+    run_killed_save_child(
+        "a_save_killed_before_its_commit_leaves_nothing",
+        &dir.to_string_lossy(),
+    );
+    after_a_killed_save(&xaso_store::SqliteStore::open_dir(&dir).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_a_save_killed_before_its_commit_leaves_nothing() {
+    if let Some(schema) = std::env::var_os(KILLED_SAVE_CHILD) {
+        let url = std::env::var("XASO_TEST_DATABASE_URL").unwrap();
+        let s =
+            xaso_store::postgres::PgStore::connect(&url, Some(&schema.to_string_lossy())).unwrap();
+        killed_save(&s);
+    }
+    let (s, cleanup) = postgres();
+    before_a_killed_save(s.as_ref());
+    let Cleanup::Schema(_, schema) = &cleanup else {
+        unreachable!()
+    };
+    run_killed_save_child("pg_a_save_killed_before_its_commit_leaves_nothing", schema);
+    after_a_killed_save(s.as_ref());
 }

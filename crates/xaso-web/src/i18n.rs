@@ -118,6 +118,7 @@ catalogue! {
     switch_language: "English", "Tiếng Việt";
     nav_search: "Tra cứu", "Search";
     nav_desk: "Quầy tiếp nhận", "Desk";
+    nav_dossiers: "Hồ sơ một cửa", "Dossiers";
     nav_audit: "Nhật ký truy cập", "Audit log";
     nav_officers: "Cán bộ", "Officers";
     nav_reconcile: "Làm sạch dữ liệu", "Data cleaning";

@@ -14,6 +14,7 @@ pub mod error;
 pub mod handle;
 pub mod i18n;
 pub mod pages;
+pub mod shop;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub audit: AuditSink,
     pub tokens: api::TokenCache,
     pub web: Arc<pages::WebState>,
+    /// The one-stop shop: catalogue, calendar, unit.
+    pub shop: Arc<shop::Shop>,
 }
 
 impl AppState {
@@ -43,7 +46,9 @@ impl AppState {
     /// Reads (or, on first run, creates) the server's page key from the store.
     pub fn with_config(store: Arc<dyn Store>, config: WebConfig) -> Result<AppState, String> {
         let web = pages::WebState::load(store.as_ref(), config)?;
+        let shop = shop::Shop::load(store.as_ref())?;
         Ok(AppState {
+            shop: Arc::new(shop),
             audit: AuditSink::start(store.clone()),
             tokens: api::TokenCache::default(),
             web: Arc::new(web),

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::clock::{local_time, Clock, Timeliness};
@@ -13,8 +14,9 @@ use crate::calendar::WorkingCalendar;
 use crate::role::Role;
 
 /// One accepted action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DossierEvent {
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     /// The officer who acted (as given, trimmed).
     pub actor: String,
@@ -83,12 +85,15 @@ impl fmt::Display for ReceiveError {
 impl std::error::Error for ReceiveError {}
 
 /// A dossier: its identity, state, clock and history. Change it only with [`Dossier::apply`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Serializable so that a store can keep it as it is (the clock is not recomputed on reading:
+/// a later change of the calendar does not move a due date already given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dossier {
     receipt_number: String,
     channel: Channel,
     procedure_code: String,
     handling_role: Role,
+    #[serde(with = "time::serde::rfc3339")]
     received_at: OffsetDateTime,
     received_by: String,
     state: DossierState,

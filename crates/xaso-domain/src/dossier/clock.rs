@@ -89,7 +89,7 @@ impl Timeliness {
 }
 
 /// One stop of the clock for a supplement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pause {
     /// Local date the supplement was requested.
     pub requested_on: Date,
@@ -102,7 +102,7 @@ pub struct Pause {
 }
 
 /// The processing clock of one dossier. See the module documentation for the conventions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Clock {
     received_at: PrimitiveDateTime,
     working_days: u32,

@@ -1000,3 +1000,38 @@ fn a_same_day_supplement_before_the_clock_starts_keeps_the_due_date() {
     clock.resume(date!(2025 - 11 - 17), &cal);
     assert_eq!(clock.due_date(), date!(2025 - 11 - 18));
 }
+
+#[test]
+fn a_dossier_survives_a_round_trip_through_json() {
+    let t0 = local(datetime!(2026-03-02 10:00));
+    let day = Duration::days(1);
+    let mut d = new_dossier(t0, 5);
+    at(&mut d, assign("nv.a"), "nv.motcua", Role::Desk, t0).ok();
+    at(&mut d, Action::StartProcessing, "nv.a", Role::Justice, t0).ok();
+    let asked = supplement("thiếu", &["Giấy chứng sinh"]);
+    assert!(at(&mut d, asked, "nv.a", Role::Justice, t0 + day).is_ok());
+    let json = match serde_json::to_string(&d) {
+        Ok(j) => j,
+        Err(e) => panic!("{e}"),
+    };
+    let back: Dossier = match serde_json::from_str(&json) {
+        Ok(b) => b,
+        Err(e) => panic!("{e}: {json}"),
+    };
+    assert_eq!(back, d);
+    // The copy goes on like the original.
+    let mut original = d.clone();
+    let mut copy = back;
+    for x in [&mut original, &mut copy] {
+        let r = at(
+            x,
+            Action::SupplementReceived,
+            "nv.a",
+            Role::Justice,
+            t0 + day * 3,
+        );
+        assert_eq!(r, Ok(S::Processing));
+    }
+    assert_eq!(copy, original);
+    assert_eq!(copy.clock().due_date(), original.clock().due_date());
+}

@@ -24,7 +24,10 @@
 pub mod audit;
 pub mod auth;
 pub mod desk;
+pub mod dossiers;
+pub mod indicators;
 pub mod officers;
+pub mod public;
 pub mod reconcile;
 pub mod register;
 
@@ -232,6 +235,20 @@ pub fn routes() -> Router<AppState> {
             get(officers::officers_page).post(officers::create),
         )
         .route("/admin/officers/{login}/{op}", post(officers::act))
+        .route("/dossiers", get(dossiers::list_page).post(dossiers::submit))
+        .route(
+            "/dossiers/new",
+            get(dossiers::new_page).post(dossiers::start),
+        )
+        .route("/dossiers/{receipt}", get(dossiers::dossier_page))
+        .route("/dossiers/{receipt}/act", post(dossiers::act))
+        .route("/dossiers/{receipt}/receipt", get(dossiers::receipt_page))
+        .route("/indicators", get(indicators::indicators_page))
+        .route("/indicators.json", get(indicators::indicators_json))
+        .route("/tra-cuu", get(public::status_page))
+        .route("/tra-cuu/danh-gia", post(public::rate))
+        .route("/xac-minh", get(public::verify_page))
+        .route("/dossiers/{receipt}/result", get(dossiers::result_page))
         .route("/reconcile", get(reconcile::runs_page))
         .route(
             "/reconcile/upload",
@@ -729,6 +746,9 @@ pub fn layout(ctx: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                         nav aria-label=(m.app_name) {
                             a href="/search" { (m.nav_search) }
                             a href="/desk" { (m.nav_desk) }
+                            @if o.role != Role::ReadOnly && o.role != Role::Land {
+                                a href="/dossiers" { (m.nav_dossiers) }
+                            }
                             @if o.role.can_read_register() {
                                 a href="/reconcile" { (m.nav_reconcile) }
                             }
