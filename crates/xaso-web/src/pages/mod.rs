@@ -23,6 +23,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod civil_status;
 pub mod desk;
 pub mod dossiers;
 pub mod indicators;
@@ -248,6 +249,13 @@ pub fn routes() -> Router<AppState> {
         .route("/tra-cuu", get(public::status_page))
         .route("/tra-cuu/danh-gia", post(public::rate))
         .route("/xac-minh", get(public::verify_page))
+        .route(
+            "/civil-status",
+            get(civil_status::books_page)
+                .post(civil_status::digitise)
+                .layer(DefaultBodyLimit::max(civil_status::BODY_LIMIT)),
+        )
+        .route("/attachments/{sha256}", get(civil_status::attachment))
         .route("/dossiers/{receipt}/result", get(dossiers::result_page))
         .route("/reconcile", get(reconcile::runs_page))
         .route(
