@@ -921,7 +921,7 @@ pub fn facts(
     for row in rows {
         let procedure = shop.procedure(&row.procedure_code);
         let received_on = local_time(crate::pages::parse_time(&row.received_at)).date();
-        let (state, due_on, finished_on) = if row.state == GROUP_STATE {
+        let (state, due_on, finished_on, rating) = if row.state == GROUP_STATE {
             let steps = store.group_steps(&row.receipt_number)?;
             let loaded: Vec<Loaded> = steps
                 .into_iter()
@@ -944,13 +944,20 @@ pub fn facts(
                 None
             };
             let state = group_fact_state(&loaded);
-            (state, due, finished)
+            // The applicant rates the group on the public page; the desk records a rating
+            // given at the counter on each step it returns. Without the former, the group
+            // counts with the lowest of the latter.
+            let rating = row
+                .rating
+                .or_else(|| loaded.iter().filter_map(|l| l.record.rating).min());
+            (state, due, finished, rating)
         } else {
             let state = parse_state(&row.state).unwrap_or(DossierState::Received);
             (
                 state,
                 parse_date(&row.due_on),
                 row.finished_on.as_deref().and_then(parse_date),
+                row.rating,
             )
         };
         let Some(due_on) = due_on else { continue };
@@ -986,7 +993,7 @@ pub fn facts(
             used_population_data: row.applicant_id.is_some() || reused,
             fee_due: false,
             paid_online: false,
-            rating: row.rating.and_then(|r| u8::try_from(r).ok()),
+            rating: rating.and_then(|r| u8::try_from(r).ok()),
             complaint: None,
         });
     }
@@ -1102,6 +1109,56 @@ impl Bucket {
             Bucket::Withdrawn => ("Đã rút", "Withdrawn"),
         }
     }
+}
+
+/// Per procedure: the fields its register data can fill (catalogue), and the fields actually
+/// reused in the dossiers received in the period (summed over their forms).
+pub fn reuse_by_procedure(
+    store: &dyn Store,
+    shop: &Shop,
+    from: Date,
+    to: Date,
+) -> Result<Vec<(String, prefill::ReuseShare, prefill::ReuseShare)>, ShopError> {
+    let rows = store.list_dossiers(&xaso_store::DossierFilter {
+        top_level: Some(true),
+        received_since: Some(xaso_store::format_utc(local_midnight(from))),
+        received_until: Some(xaso_store::format_utc(local_midnight(
+            to.next_day().unwrap_or(to),
+        ))),
+        limit: 100_000,
+        ..Default::default()
+    })?;
+    let mut actual: BTreeMap<String, prefill::ReuseShare> = BTreeMap::new();
+    for row in rows {
+        let Some(form) = row
+            .form
+            .as_deref()
+            .and_then(|f| serde_json::from_str::<StoredForm>(f).ok())
+        else {
+            continue;
+        };
+        let share = form.form.reuse_share();
+        let slot = actual
+            .entry(row.procedure_code.clone())
+            .or_insert(prefill::ReuseShare {
+                reused: 0,
+                total: 0,
+            });
+        slot.reused += share.reused;
+        slot.total += share.total;
+    }
+    Ok(shop
+        .catalogue
+        .reuse_report()
+        .into_iter()
+        .map(|(code, potential)| {
+            let done = actual.get(code).copied().unwrap_or(prefill::ReuseShare {
+                reused: 0,
+                total: 0,
+            });
+            (code.to_owned(), potential, done)
+        })
+        .collect())
 }
 
 /// 00:00 in Viet Nam (UTC+7) on `d`.

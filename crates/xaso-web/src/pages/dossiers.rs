@@ -62,7 +62,7 @@ fn forbidden(lang: Lang) -> PageError {
     )
 }
 
-fn shop_error(lang: Lang, e: ShopError) -> PageError {
+pub(crate) fn shop_error(lang: Lang, e: ShopError) -> PageError {
     match e {
         ShopError::NotFound => PageError::new(
             lang,
@@ -1166,12 +1166,19 @@ fn public_url(state: &AppState, headers: &HeaderMap, receipt: &str) -> String {
 /// A QR code as inline SVG.
 pub fn qr_svg(data: &str) -> Markup {
     match qrcode::QrCode::new(data.as_bytes()) {
-        Ok(code) => PreEscaped(
-            code.render::<qrcode::render::svg::Color<'_>>()
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
                 .min_dimensions(150, 150)
                 .quiet_zone(true)
-                .build(),
-        ),
+                .build();
+            // The renderer writes a standalone file; inside HTML the `<?xml …?>` declaration
+            // is not markup (parsers turn it into a bogus comment), so only the element stays.
+            PreEscaped(match svg.find("<svg") {
+                Some(at) => svg[at..].to_owned(),
+                None => svg,
+            })
+        }
         Err(_) => html! {},
     }
 }

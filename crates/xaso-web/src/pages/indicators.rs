@@ -14,6 +14,7 @@ use super::{notice, Officer, PageError};
 use crate::api::{audit_record, audited};
 use crate::shop::{self, Bucket};
 use crate::AppState;
+use xaso_services::prefill::ReuseShare;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct PeriodQuery {
@@ -75,25 +76,30 @@ fn period(officer: &Officer, q: &PeriodQuery, today: Date) -> Result<(Date, Date
     Ok((from, to))
 }
 
+type Reuse = Vec<(String, ReuseShare, ReuseShare)>;
+
+/// The report, the timeliness buckets and the reuse of register data.
+type Computed = (
+    xaso_services::indicators::Report,
+    Vec<(Bucket, Vec<String>)>,
+    Reuse,
+);
+
 async fn compute(
     state: &AppState,
     officer: &Officer,
     q: &PeriodQuery,
-) -> Result<
-    (
-        xaso_services::indicators::Report,
-        Vec<(Bucket, Vec<String>)>,
-    ),
-    PageError,
-> {
+) -> Result<Computed, PageError> {
     may_read(officer)?;
     let lang = officer.lang;
     let today = local_time(OffsetDateTime::now_utc()).date();
     let (from, to) = period(officer, q, today)?;
     let shop_state = state.shop.clone();
     let store = state.store.clone();
-    let (report, facts) = tokio::task::spawn_blocking(move || {
-        shop::indicators(store.as_ref(), &shop_state, from, to, today)
+    let (report, facts, reuse) = tokio::task::spawn_blocking(move || {
+        let (report, facts) = shop::indicators(store.as_ref(), &shop_state, from, to, today)?;
+        let reuse = shop::reuse_by_procedure(store.as_ref(), &shop_state, from, to)?;
+        Ok::<_, shop::ShopError>((report, facts, reuse))
     })
     .await
     .map_err(|e| {
@@ -103,13 +109,7 @@ async fn compute(
             e.to_string(),
         )
     })?
-    .map_err(|e| {
-        PageError::new(
-            lang,
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            format!("{e:?}"),
-        )
-    })?;
+    .map_err(|e| super::dossiers::shop_error(lang, e))?;
     let buckets = Bucket::ALL
         .into_iter()
         .map(|b| {
@@ -125,7 +125,7 @@ async fn compute(
     audited(state, vec![record])
         .await
         .map_err(|e| PageError::from_api(lang, e))?;
-    Ok((report, buckets))
+    Ok((report, buckets, reuse))
 }
 
 pub async fn indicators_json(
@@ -133,7 +133,13 @@ pub async fn indicators_json(
     officer: Officer,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
-    let (report, buckets) = compute(&state, &officer, &q).await?;
+    let (report, buckets, reuse) = compute(&state, &officer, &q).await?;
+    let reuse: Vec<serde_json::Value> = reuse
+        .iter()
+        .map(|(code, potential, actual)| {
+            serde_json::json!({ "procedure": code, "potential": potential, "actual": actual })
+        })
+        .collect();
     let buckets: serde_json::Map<String, serde_json::Value> = buckets
         .into_iter()
         .map(|(b, ids)| {
@@ -144,7 +150,10 @@ pub async fn indicators_json(
             (key, serde_json::json!(ids))
         })
         .collect();
-    Ok(Json(serde_json::json!({ "report": report, "timeliness": buckets })).into_response())
+    Ok(
+        Json(serde_json::json!({ "report": report, "timeliness": buckets, "reuse": reuse }))
+            .into_response(),
+    )
 }
 
 pub async fn indicators_page(
@@ -153,7 +162,7 @@ pub async fn indicators_page(
     Query(q): Query<PeriodQuery>,
 ) -> Result<Response, PageError> {
     let lang = officer.lang;
-    let (report, buckets) = compute(&state, &officer, &q).await?;
+    let (report, buckets, reuse) = compute(&state, &officer, &q).await?;
     let pct = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.1}%", v * 100.0));
     let pts = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}"));
     let body = html! {
@@ -182,6 +191,21 @@ pub async fn indicators_page(
                     th { (tr(lang, vi, en)) }
                     td { (ids.len()) }
                     td { @for id in ids { a href={ "/dossiers/" (id) } { (id) } " " } }
+                }
+            } }
+        }
+        h2 { (tr(lang, "Dữ liệu dân cư dùng lại trên biểu mẫu (mục tiêu ≥ 20%)", "Register data reused on the forms (target ≥ 20%)")) }
+        table.results #reuse {
+            thead { tr {
+                th { (tr(lang, "Thủ tục", "Procedure")) }
+                th { (tr(lang, "Trường có thể lấy từ CSDL", "Fields the register can fill")) }
+                th { (tr(lang, "Đã dùng lại trên hồ sơ trong kỳ", "Reused on this period's dossiers")) }
+            } }
+            tbody { @for (code, potential, actual) in &reuse {
+                tr data-procedure=(code) {
+                    td { (state.shop.procedure(code).map_or(code.as_ref(), |p| lang.pick(&p.name.en, &p.name.vi))) }
+                    td { (potential.to_string()) }
+                    td { @if actual.total > 0 { (actual.to_string()) } @else { "—" } }
                 }
             } }
         }
