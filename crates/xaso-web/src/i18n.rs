@@ -119,6 +119,7 @@ catalogue! {
     nav_search: "Tra cứu", "Search";
     nav_desk: "Quầy tiếp nhận", "Desk";
     nav_dossiers: "Hồ sơ một cửa", "Dossiers";
+    nav_catalogue: "Danh mục thủ tục", "Procedures";
     nav_audit: "Nhật ký truy cập", "Audit log";
     nav_officers: "Cán bộ", "Officers";
     nav_reconcile: "Làm sạch dữ liệu", "Data cleaning";

@@ -33,8 +33,9 @@ pub struct AppState {
     pub audit: AuditSink,
     pub tokens: api::TokenCache,
     pub web: Arc<pages::WebState>,
-    /// The one-stop shop: catalogue, calendar, unit.
-    pub shop: Arc<shop::Shop>,
+    /// The one-stop shop: catalogue, calendar, unit. Replaced whole when an admin edits the
+    /// catalogue or the calendar; readers keep the snapshot they took.
+    shop: Arc<std::sync::RwLock<Arc<shop::Shop>>>,
 }
 
 impl AppState {
@@ -48,12 +49,24 @@ impl AppState {
         let web = pages::WebState::load(store.as_ref(), config)?;
         let shop = shop::Shop::load(store.as_ref())?;
         Ok(AppState {
-            shop: Arc::new(shop),
+            shop: Arc::new(std::sync::RwLock::new(Arc::new(shop))),
             audit: AuditSink::start(store.clone()),
             tokens: api::TokenCache::default(),
             web: Arc::new(web),
             store,
         })
+    }
+}
+
+impl AppState {
+    /// The one-stop shop as it is now.
+    pub fn shop(&self) -> Arc<shop::Shop> {
+        self.shop.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts an edited shop in place for the requests that follow.
+    pub fn replace_shop(&self, shop: shop::Shop) {
+        *self.shop.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(shop);
     }
 }
 

@@ -35,24 +35,37 @@ use xaso_store::{
 pub struct Shop {
     pub catalogue: Catalogue,
     pub calendar: WorkingCalendar,
+    /// The officials' tables the calendar was built with, by year.
+    pub calendar_tables: Vec<CalendarTable>,
     /// The commune code (five digits), from the store's `commune_code`; empty when unset.
     pub unit: String,
     pub unit_name: String,
 }
 
 impl Shop {
+    /// The shop as the store describes it: the unit from `commune_code`, the catalogue edited
+    /// by the admins (`catalogue`, else the built-in one) and the officials' calendar tables
+    /// (`calendar.overrides`).
     pub fn load(store: &dyn Store) -> Result<Shop, String> {
-        let unit = store
-            .get_meta("commune_code")
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
-        let unit_name = store
-            .get_meta("commune_name")
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
+        let meta = |key: &str| store.get_meta(key).map_err(|e| e.to_string());
+        let unit = meta("commune_code")?.unwrap_or_default();
+        let unit_name = meta("commune_name")?.unwrap_or_default();
+        let catalogue = match meta(CATALOGUE_KEY)? {
+            Some(json) => parse_catalogue(&json)
+                .map_err(|e| format!("the stored catalogue ({CATALOGUE_KEY}) is refused: {e}"))?,
+            None => Catalogue::builtin(),
+        };
+        let tables = match meta(CALENDAR_KEY)? {
+            Some(json) => parse_calendar_tables(&json)
+                .map_err(|e| format!("the stored calendar tables ({CALENDAR_KEY}): {e}"))?,
+            None => Vec::new(),
+        };
+        let calendar = calendar_of(&tables)
+            .map_err(|e| format!("the stored calendar tables ({CALENDAR_KEY}): {e}"))?;
         Ok(Shop {
-            catalogue: Catalogue::builtin(),
-            calendar: WorkingCalendar::default(),
+            catalogue,
+            calendar,
+            calendar_tables: tables,
             unit,
             unit_name,
         })
@@ -61,6 +74,56 @@ impl Shop {
     pub fn procedure(&self, code: &str) -> Option<&Procedure> {
         self.catalogue.get(code)
     }
+}
+
+/// Where the admins' catalogue is kept (JSON of [`Catalogue`]).
+pub const CATALOGUE_KEY: &str = "catalogue";
+/// Where the officials' calendar tables are kept (JSON of [`CalendarTable`]s).
+pub const CALENDAR_KEY: &str = "calendar.overrides";
+
+/// A catalogue from JSON, refused unless it passes [`Catalogue::validate`].
+pub fn parse_catalogue(json: &str) -> Result<Catalogue, String> {
+    let catalogue: Catalogue = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let problems = catalogue.validate();
+    match problems.first() {
+        None => Ok(catalogue),
+        Some(p) => Err(p.to_string()),
+    }
+}
+
+/// One year's announcement as officials enter it: extra days off, swapped working days and
+/// computed days off that do not apply.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarTable {
+    pub year: i32,
+    #[serde(default)]
+    pub extra_days_off: Vec<Date>,
+    #[serde(default)]
+    pub working_days: Vec<Date>,
+    #[serde(default)]
+    pub removed_days_off: Vec<Date>,
+}
+
+impl CalendarTable {
+    fn overrides(&self) -> xaso_domain::calendar::YearOverrides {
+        xaso_domain::calendar::YearOverrides {
+            year: self.year,
+            extra_days_off: self.extra_days_off.clone(),
+            working_days: self.working_days.clone(),
+            removed_days_off: self.removed_days_off.clone(),
+        }
+    }
+}
+
+pub fn parse_calendar_tables(json: &str) -> Result<Vec<CalendarTable>, String> {
+    serde_json::from_str(json).map_err(|e| e.to_string())
+}
+
+/// The working calendar with these tables; the error names the rule a table breaks.
+pub fn calendar_of(
+    tables: &[CalendarTable],
+) -> Result<WorkingCalendar, xaso_domain::calendar::OverrideError> {
+    WorkingCalendar::new(tables.iter().map(CalendarTable::overrides).collect())
 }
 
 /// Why a use case refused, in both languages, naming the field when there is one.

@@ -110,7 +110,7 @@ async fn run<T: Send + 'static>(
     lang: Lang,
     f: impl FnOnce(&dyn xaso_store::Store, &shop::Shop) -> Result<T, ShopError> + Send + 'static,
 ) -> Result<T, PageError> {
-    let shop = state.shop.clone();
+    let shop = state.shop();
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || f(store.as_ref(), &shop))
         .await
@@ -165,7 +165,7 @@ fn timeliness_label(lang: Lang, t: xaso_domain::dossier::Timeliness) -> &'static
 
 fn procedure_name(state: &AppState, lang: Lang, code: &str) -> String {
     state
-        .shop
+        .shop()
         .procedure(code)
         .map_or(code.to_owned(), |p| text(lang, &p.name).to_owned())
 }
@@ -359,7 +359,7 @@ fn start_view(
     error: Option<String>,
 ) -> Response {
     let lang = officer.lang;
-    let catalogue = &state.shop.catalogue;
+    let catalogue = &state.shop().catalogue;
     let body = html! {
         h1 { (tr(lang, "Tiếp nhận hồ sơ", "Receive a dossier")) }
         @if let Some(e) = &error { (notice("error", e)) }
@@ -482,7 +482,7 @@ pub async fn start(
             Some(error),
         )
     };
-    let Some(procedure) = state.shop.procedure(&code).cloned() else {
+    let Some(procedure) = state.shop().procedure(&code).cloned() else {
         return Ok(again(
             tr(
                 lang,
@@ -652,7 +652,7 @@ pub async fn submit(
     officer.check_csrf(&state, field(&fields, "csrf"))?;
     require_desk(&officer)?;
     let code = field(&fields, "procedure").to_owned();
-    let procedure = state.shop.procedure(&code).cloned().ok_or_else(|| {
+    let procedure = state.shop().procedure(&code).cloned().ok_or_else(|| {
         PageError::new(
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -682,7 +682,7 @@ pub async fn submit(
     let login = officer.login.clone();
     let role = officer.role;
     let now = OffsetDateTime::now_utc();
-    let shop_state = state.shop.clone();
+    let shop_state = state.shop();
     let store = state.store.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         shop::receive(store.as_ref(), &shop_state, &login, role, now, &submission)
@@ -820,7 +820,8 @@ async fn dossier_view(
         .form
         .as_ref()
         .or(view.group.as_ref().and_then(|g| g.form.as_ref()));
-    let procedure = state.shop.procedure(&record.procedure_code);
+    let shop = state.shop();
+    let procedure = shop.procedure(&record.procedure_code);
     let group_status = shop::group_status(&view.steps, today);
     let body = html! {
         h1 { (procedure_name(state, lang, &record.procedure_code)) }
@@ -890,7 +891,7 @@ async fn dossier_view(
         }
         @if let Some(f) = form {
             h2 { (tr(lang, "Tờ khai", "Form")) }
-            @if let Some(p) = procedure.or_else(|| view.group.as_ref().and_then(|g| state.shop.procedure(&g.record.procedure_code))) {
+            @if let Some(p) = procedure.or_else(|| view.group.as_ref().and_then(|g| shop.procedure(&g.record.procedure_code))) {
                 (form_table(lang, p, f))
             }
         }
@@ -1213,12 +1214,13 @@ pub async fn receipt_page(
         .and_then(|f| f.value("applicant_full_name"))
         .unwrap_or("")
         .to_owned();
-    let procedure = state.shop.procedure(&record.procedure_code);
+    let shop = state.shop();
+    let procedure = shop.procedure(&record.procedure_code);
     let url = public_url(&state, &headers, &receipt);
     let code = status_code(&state, &receipt);
     let body = html! {
         article.sheet.receipt {
-            p.center { strong { (state.shop.unit_name.to_uppercase()) } br; (tr(lang, "BỘ PHẬN MỘT CỬA", "ONE-STOP DESK")) }
+            p.center { strong { (state.shop().unit_name.to_uppercase()) } br; (tr(lang, "BỘ PHẬN MỘT CỬA", "ONE-STOP DESK")) }
             h1.center { (tr(lang, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "DOSSIER RECEIPT AND APPOINTMENT")) }
             dl.facts {
                 dt { (tr(lang, "Mã hồ sơ", "Receipt number")) } dd #receipt-number { (record.receipt_number) }
@@ -1235,7 +1237,7 @@ pub async fn receipt_page(
                     tbody { @for s in &view.steps {
                         tr {
                             td { (procedure_name(&state, lang, &s.record.procedure_code)) }
-                            td { (state.shop.procedure(&record.procedure_code).and_then(|g| g.steps.iter().find(|x| x.procedure_code == s.record.procedure_code)).map_or(String::new(), |x| text(lang, &x.agency.label()).to_owned())) }
+                            td { (state.shop().procedure(&record.procedure_code).and_then(|g| g.steps.iter().find(|x| x.procedure_code == s.record.procedure_code)).map_or(String::new(), |x| text(lang, &x.agency.label()).to_owned())) }
                             td { (vn_date(&s.record.due_on)) }
                         }
                     } }
@@ -1328,7 +1330,7 @@ pub async fn result_page(
     );
     let body = html! {
         article.sheet.result {
-            p.center { strong { (state.shop.unit_name.to_uppercase()) } }
+            p.center { strong { (state.shop().unit_name.to_uppercase()) } }
             h1.center { (procedure_name(&state, lang, &record.procedure_code)) }
             dl.facts {
                 dt { (tr(lang, "Số hồ sơ", "Receipt number")) } dd { (record.receipt_number) }

@@ -94,7 +94,7 @@ async fn compute(
     let lang = officer.lang;
     let today = local_time(OffsetDateTime::now_utc()).date();
     let (from, to) = period(officer, q, today)?;
-    let shop_state = state.shop.clone();
+    let shop_state = state.shop();
     let store = state.store.clone();
     let (report, facts, reuse) = tokio::task::spawn_blocking(move || {
         let (report, facts) = shop::indicators(store.as_ref(), &shop_state, from, to, today)?;
@@ -115,7 +115,7 @@ async fn compute(
         .map(|b| {
             let ids = facts
                 .iter()
-                .filter(|f| f.unit == state.shop.unit && Bucket::of(f, report.as_of) == b)
+                .filter(|f| f.unit == state.shop().unit && Bucket::of(f, report.as_of) == b)
                 .map(|f| f.id.clone())
                 .collect();
             (b, ids)
@@ -175,7 +175,7 @@ pub async fn indicators_page(
             button.primary type="submit" { (tr(lang, "Xem", "Show")) }
             " " a href={ "/indicators.json?from=" (report.period.from) "&to=" (report.period.to) } { "JSON" }
         }
-        @if state.shop.unit.is_empty() {
+        @if state.shop().unit.is_empty() {
             (notice("info", tr(lang, "Chưa đặt mã xã của hệ thống.", "The commune code of this installation is not set.")))
         }
         p {
@@ -203,7 +203,7 @@ pub async fn indicators_page(
             } }
             tbody { @for (code, potential, actual) in &reuse {
                 tr data-procedure=(code) {
-                    td { (state.shop.procedure(code).map_or(code.as_ref(), |p| lang.pick(&p.name.en, &p.name.vi))) }
+                    td { (state.shop().procedure(code).map_or(code.as_ref(), |p| lang.pick(&p.name.en, &p.name.vi))) }
                     td { (potential.to_string()) }
                     td { @if actual.total > 0 { (actual.to_string()) } @else { "—" } }
                 }

@@ -31,6 +31,7 @@ pub mod officers;
 pub mod public;
 pub mod reconcile;
 pub mod register;
+pub mod shop_admin;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -256,6 +257,15 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(civil_status::BODY_LIMIT)),
         )
         .route("/attachments/{sha256}", get(civil_status::attachment))
+        .route("/admin/catalogue", get(shop_admin::catalogue_page))
+        .route(
+            "/admin/catalogue/{code}",
+            get(shop_admin::procedure_page).post(shop_admin::save_procedure),
+        )
+        .route(
+            "/admin/calendar",
+            get(shop_admin::calendar_page).post(shop_admin::save_calendar),
+        )
         .route("/dossiers/{receipt}/result", get(dossiers::result_page))
         .route("/reconcile", get(reconcile::runs_page))
         .route(
@@ -765,6 +775,7 @@ pub fn layout(ctx: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                             }
                             @if o.role == Role::Admin {
                                 a href="/admin/officers" { (m.nav_officers) }
+                                a href="/admin/catalogue" { (m.nav_catalogue) }
                             }
                             a href="/account" { (m.nav_account) }
                         }

@@ -117,7 +117,8 @@ pub async fn status_page(
     let now = OffsetDateTime::now_utc();
     let today = local_time(now).date();
     let record = &loaded.record;
-    let procedure = state.shop.procedure(&record.procedure_code);
+    let shop = state.shop();
+    let procedure = shop.procedure(&record.procedure_code);
     let name = procedure.map_or(record.procedure_code.clone(), |p| {
         lang.pick(&p.name.en, &p.name.vi).to_owned()
     });
@@ -143,7 +144,7 @@ pub async fn status_page(
                 thead { tr { th { (tr(lang, "Bước", "Step")) } th { (tr(lang, "Tình trạng", "Status")) } th { (tr(lang, "Hẹn trả", "Due")) } } }
                 tbody { @for s in &steps {
                     tr {
-                        td { (state.shop.procedure(&s.record.procedure_code).map_or(s.record.procedure_code.clone(), |p| lang.pick(&p.name.en, &p.name.vi).to_owned())) }
+                        td { (state.shop().procedure(&s.record.procedure_code).map_or(s.record.procedure_code.clone(), |p| lang.pick(&p.name.en, &p.name.vi).to_owned())) }
                         td { @if let Some(d) = &s.dossier { (tr(lang, d.state().label_vi(), d.state().name())) } }
                         td { (s.record.due_on) }
                     }
@@ -306,7 +307,7 @@ pub async fn verify_page(
         return page(lang, title, body, StatusCode::NOT_FOUND);
     };
     let name = state
-        .shop
+        .shop()
         .procedure(&record.procedure_code)
         .map_or(record.procedure_code.clone(), |p| {
             lang.pick(&p.name.en, &p.name.vi).to_owned()
