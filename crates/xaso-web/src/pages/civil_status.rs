@@ -156,7 +156,7 @@ async fn books_view(
 }
 
 /// The media type of a scan from its first bytes (what the browser claims is not trusted).
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn sniff(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {

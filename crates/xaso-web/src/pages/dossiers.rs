@@ -21,7 +21,7 @@ use xaso_domain::PersonalId;
 use xaso_services::catalogue::{FieldKind, FieldSpec, PersonParty, Procedure};
 use xaso_services::prefill::{self, FinalForm, Origin};
 use xaso_services::validate::FieldError;
-use xaso_store::{DossierFilter, DossierRecord};
+use xaso_store::{AttachmentLink, DossierFilter, DossierRecord};
 
 use super::{notice, Officer, OrPage, PageError};
 use crate::api::{audit_record, audited, read};
@@ -531,14 +531,28 @@ pub async fn start(
     .await?;
     let draft = prefill::draft(&procedure, &found.parties);
     let form = draft.apply(&BTreeMap::new());
+    let folder = citizen_folder(&state, lang, &applicant).await?;
     Ok(form_view(
         &officer,
         &procedure,
         &given,
         &form,
         &[],
+        &folder,
         StatusCode::OK,
     ))
+}
+
+/// The citizen's digital folder (files linked to them by earlier dossiers).
+async fn citizen_folder(
+    state: &AppState,
+    lang: Lang,
+    id: &PersonalId,
+) -> Result<Vec<AttachmentLink>, PageError> {
+    let id = id.as_str().to_owned();
+    read(state, move |s| s.citizen_folder(&id))
+        .await
+        .or_page(lang)
 }
 
 fn form_view(
@@ -547,10 +561,17 @@ fn form_view(
     given: &BTreeMap<PersonParty, PersonalId>,
     form: &FinalForm,
     errors: &[FieldError],
+    folder: &[AttachmentLink],
     status: StatusCode,
 ) -> Response {
     let lang = officer.lang;
     let share = form.reuse_share();
+    // Papers of this procedure the citizen's digital folder already holds: not asked again.
+    let in_folder: Vec<&AttachmentLink> = procedure
+        .documents
+        .iter()
+        .filter_map(|d| folder.iter().find(|a| a.document == d.name.vi))
+        .collect();
     let held: Vec<&str> = procedure
         .documents
         .iter()
@@ -594,6 +615,12 @@ fn form_view(
                     (input_for(lang, spec, value))
                     @if let Some(note) = f.and_then(|f| f.note()) { small.note { (text(lang, &note)) } }
                     @for e in errs { small.error { (lang.pick(&e.en, &e.vi)) } }
+                }
+            }
+            @if !in_folder.is_empty() {
+                div.notice.info #folder {
+                    (tr(lang, "Đã có trong kho dữ liệu điện tử của công dân, không yêu cầu nộp lại:", "Already in the citizen's digital folder, not asked for again:"))
+                    ul { @for a in &in_folder { li { (a.document) " (" (a.file_name) ")" } } }
                 }
             }
             @if !held.is_empty() {
@@ -704,14 +731,21 @@ pub async fn submit(
             .await?;
             Ok(Redirect::to(&format!("/dossiers/{receipt}/receipt")).into_response())
         }
-        Err(ShopError::Form { form, errors }) => Ok(form_view(
-            &officer,
-            &procedure,
-            &given,
-            &form,
-            &errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )),
+        Err(ShopError::Form { form, errors }) => {
+            let folder = match given.get(&PersonParty::Applicant) {
+                Some(id) => citizen_folder(&state, lang, id).await?,
+                None => Vec::new(),
+            };
+            Ok(form_view(
+                &officer,
+                &procedure,
+                &given,
+                &form,
+                &errors,
+                &folder,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
         Err(e) => Err(shop_error(lang, e)),
     }
 }
@@ -797,6 +831,19 @@ async fn dossier_view(
     .into_iter()
     .flatten()
     .collect();
+    // Papers are attached to what the applicant submitted: the group, or the single dossier.
+    let paper_receipt = record
+        .parent
+        .clone()
+        .unwrap_or(record.receipt_number.clone());
+    let attachments = {
+        let r = paper_receipt.clone();
+        read(state, move |s| s.dossier_attachments(&r))
+            .await
+            .or_page(lang)?
+    };
+    let may_attach = matches!(officer.role, Role::Desk | Role::Admin)
+        || record.handling_role == officer.role.as_str();
     let entries = {
         let ids = person_ids.clone();
         read(state, move |s| {
@@ -882,6 +929,28 @@ async fn dossier_view(
         }
         @if let Some(d) = &view.loaded.dossier {
             (actions(officer, d, &officers))
+        }
+        h2 { (tr(lang, "Giấy tờ số hóa", "Digitised papers")) }
+        @if attachments.is_empty() {
+            p { (tr(lang, "Chưa có giấy tờ nào được số hóa.", "No paper digitised yet.")) }
+        } @else {
+            ul #attachments { @for a in &attachments {
+                li { a href={ "/attachments/" (a.sha256) } { (a.document) } " — " (a.file_name) " (" (a.size / 1024) " KB, SHA-256 " code { (&a.sha256[..12]) } "…)" }
+            } }
+        }
+        @if may_attach {
+            form.no-print method="post" action={ "/dossiers/" (paper_receipt) "/attachments" } enctype="multipart/form-data" {
+                (officer.csrf_field())
+                label for="document" { (tr(lang, "Giấy tờ", "Paper")) }
+                select #document name="document" {
+                    @if let Some(p) = view.group.as_ref().and_then(|g| shop.procedure(&g.record.procedure_code)).or(procedure) {
+                        @for d in &p.documents { option value=(d.name.vi) { (text(lang, &d.name)) } }
+                    }
+                }
+                label for="file" { (tr(lang, "Tệp (PDF, JPEG, PNG)", "File (PDF, JPEG, PNG)")) }
+                input #file type="file" name="file" accept="application/pdf,image/jpeg,image/png" required;
+                button type="submit" { (tr(lang, "Số hóa", "Digitise")) }
+            }
         }
         @if !entries.is_empty() {
             h2 { (tr(lang, "Sổ hộ tịch", "Civil-status books")) }
@@ -1353,4 +1422,142 @@ pub async fn result_page(
         }
     };
     Ok(officer.page(tr(lang, "Kết quả giải quyết", "Result"), body))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Digitised papers
+
+/// Attaches a scanned paper to the dossier and to the applicant's digital folder.
+pub async fn attach(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(receipt): Path<String>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, PageError> {
+    let lang = officer.lang;
+    let bad = || {
+        PageError::new(
+            lang,
+            StatusCode::BAD_REQUEST,
+            tr(
+                lang,
+                "Biểu mẫu không đọc được.",
+                "The form could not be read.",
+            ),
+        )
+    };
+    let too_large = || {
+        PageError::new(
+            lang,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            tr(
+                lang,
+                "Tệp quá lớn (tối đa 10 MB).",
+                "The file is too large (10 MB at most).",
+            ),
+        )
+    };
+    let mut multipart = multipart.map_err(|_| bad())?;
+    let (mut csrf, mut document, mut file_name, mut bytes) =
+        (String::new(), String::new(), String::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            bad()
+        }
+    })? {
+        match field.name().unwrap_or_default() {
+            "csrf" => csrf = field.text().await.map_err(|_| bad())?,
+            "document" => document = field.text().await.map_err(|_| bad())?,
+            "file" => {
+                file_name = field
+                    .file_name()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(200)
+                    .collect();
+                bytes = field.bytes().await.map_err(|_| too_large())?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    officer.check_csrf(&state, &csrf)?;
+    let view = load_view(&state, &officer, &receipt).await?;
+    let record = &view.loaded.record;
+    officer.require(
+        matches!(officer.role, Role::Desk | Role::Admin)
+            || record.handling_role == officer.role.as_str()
+            || view
+                .steps
+                .iter()
+                .any(|s| s.record.handling_role == officer.role.as_str()),
+        tr(
+            lang,
+            "Vai trò của bạn không số hóa giấy tờ của hồ sơ này.",
+            "Your role may not digitise this dossier's papers.",
+        ),
+    )?;
+    let shop = state.shop();
+    let known = shop
+        .procedure(&record.procedure_code)
+        .is_some_and(|p| p.documents.iter().any(|d| d.name.vi == document));
+    let problem = if !known {
+        Some(tr(
+            lang,
+            "document: không phải giấy tờ của thủ tục này",
+            "document: not a paper of this procedure",
+        ))
+    } else if bytes.is_empty() {
+        Some(tr(lang, "file: chưa chọn tệp", "file: no file chosen"))
+    } else if bytes.len() > super::civil_status::SCAN_LIMIT {
+        return Err(too_large());
+    } else if super::civil_status::sniff(&bytes).is_none() {
+        Some(tr(
+            lang,
+            "file: chỉ nhận PDF, JPEG hoặc PNG",
+            "file: only PDF, JPEG or PNG",
+        ))
+    } else {
+        None
+    };
+    if let Some(p) = problem {
+        return dossier_view(
+            &state,
+            &officer,
+            view,
+            Some(("error", p.to_owned())),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let link = AttachmentLink {
+        sha256: String::new(),
+        receipt_number: Some(record.receipt_number.clone()),
+        personal_id: record.applicant_id.clone(),
+        document,
+        file_name,
+        media_type: super::civil_status::sniff(&bytes)
+            .unwrap_or("application/octet-stream")
+            .to_owned(),
+        size: 0,
+        added_at: xaso_store::format_utc(OffsetDateTime::now_utc()),
+        added_by: officer.login.clone(),
+    };
+    let stored = crate::api::blocking(&state, move |s| s.add_attachment(&bytes, &link))
+        .await
+        .or_page(lang)?;
+    audit(
+        &state,
+        &officer,
+        "dossier.attach",
+        "/dossiers/{receipt}/attachments",
+        record.applicant_id.clone(),
+        Some(format!("{receipt} {}", stored.sha256)),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/dossiers/{receipt}")).into_response())
 }

@@ -244,6 +244,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dossiers/{receipt}", get(dossiers::dossier_page))
         .route("/dossiers/{receipt}/act", post(dossiers::act))
+        .route(
+            "/dossiers/{receipt}/attachments",
+            post(dossiers::attach).layer(DefaultBodyLimit::max(civil_status::BODY_LIMIT)),
+        )
         .route("/dossiers/{receipt}/receipt", get(dossiers::receipt_page))
         .route("/indicators", get(indicators::indicators_page))
         .route("/indicators.json", get(indicators::indicators_json))
