@@ -870,6 +870,10 @@ async fn dossier_view(
     let shop = state.shop();
     let procedure = shop.procedure(&record.procedure_code);
     let group_status = shop::group_status(&view.steps, today);
+    let overdue = match &view.loaded.dossier {
+        Some(d) => d.status(now) == xaso_domain::dossier::Timeliness::Overdue,
+        None => group_status.as_ref().is_some_and(|g| !g.overdue.is_empty()),
+    };
     let body = html! {
         h1 { (procedure_name(state, lang, &record.procedure_code)) }
         @if let Some((kind, text)) = &message { (notice(kind, text)) }
@@ -898,6 +902,9 @@ async fn dossier_view(
         }
         div.actions.no-print {
             a.button href={ "/dossiers/" (record.receipt_number) "/receipt" } { (tr(lang, "Giấy tiếp nhận và hẹn trả", "Receipt")) }
+            @if overdue {
+                a.button #apology href={ "/dossiers/" (record.receipt_number) "/apology" } { (tr(lang, "Phiếu xin lỗi, hẹn lại", "Apology letter")) }
+            }
             @if view.steps.is_empty() && view.loaded.dossier.is_some() {
                 a.button href={ "/dossiers/" (record.receipt_number) "/result" } { (tr(lang, "Kết quả và mã xác minh", "Result and verification code")) }
             }
@@ -1287,6 +1294,14 @@ pub async fn receipt_page(
     let procedure = shop.procedure(&record.procedure_code);
     let url = public_url(&state, &headers, &receipt);
     let code = status_code(&state, &receipt);
+    // Who received it, from the dossier (a group's from its steps): `updated_by` names whoever
+    // acted last.
+    let received_by = view
+        .loaded
+        .dossier
+        .as_ref()
+        .or_else(|| view.steps.iter().find_map(|s| s.dossier.as_ref()))
+        .map_or(record.updated_by.as_str(), |d| d.received_by());
     let body = html! {
         article.sheet.receipt {
             p.center { strong { (state.shop().unit_name.to_uppercase()) } br; (tr(lang, "BỘ PHẬN MỘT CỬA", "ONE-STOP DESK")) }
@@ -1298,7 +1313,7 @@ pub async fn receipt_page(
                 dt { (tr(lang, "Thủ tục", "Procedure")) } dd { (procedure_name(&state, lang, &record.procedure_code)) }
                 dt { (tr(lang, "Thời gian tiếp nhận", "Received")) } dd { (super::local_time(&record.received_at)) }
                 dt { (tr(lang, "Hẹn trả kết quả", "Results due")) } dd #due { (vn_date(&record.due_on)) }
-                dt { (tr(lang, "Cán bộ tiếp nhận", "Received by")) } dd { (record.updated_by) }
+                dt { (tr(lang, "Cán bộ tiếp nhận", "Received by")) } dd #received-by { (received_by) }
             }
             @if !view.steps.is_empty() {
                 table.results {
@@ -1560,4 +1575,116 @@ pub async fn attach(
     )
     .await?;
     Ok(Redirect::to(&format!("/dossiers/{receipt}")).into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The apology letter of an overdue dossier
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApologyQuery {
+    /// The new appointment, YYYY-MM-DD; default two working days from today.
+    #[serde(default)]
+    new_date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The letter the desk gives an applicant whose dossier is overdue: an apology, the reason
+/// and the new date (the form "phiếu xin lỗi và hẹn lại ngày trả kết quả"). The date printed is
+/// kept in the audit record.
+pub async fn apology_page(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path(receipt): Path<String>,
+    Query(q): Query<ApologyQuery>,
+) -> Result<Response, PageError> {
+    let lang = officer.lang;
+    let view = load_view(&state, &officer, &receipt).await?;
+    let record = &view.loaded.record;
+    let now = OffsetDateTime::now_utc();
+    let today = local_time(now).date();
+    let shop = state.shop();
+    let overdue = match &view.loaded.dossier {
+        Some(d) => d.status(now) == xaso_domain::dossier::Timeliness::Overdue,
+        None => view.steps.iter().any(|s| {
+            s.dossier
+                .as_ref()
+                .is_some_and(|d| d.status(now) == xaso_domain::dossier::Timeliness::Overdue)
+        }),
+    };
+    if !overdue {
+        return Err(PageError::new(
+            lang,
+            StatusCode::CONFLICT,
+            tr(
+                lang,
+                "Hồ sơ chưa quá hạn: không cần phiếu xin lỗi.",
+                "The dossier is not overdue: no apology letter is needed.",
+            ),
+        ));
+    }
+    let proposed = shop.calendar.add_working_days(today, 2);
+    let new_date = match q.new_date.trim() {
+        "" => proposed,
+        raw => match shop::parse_date(raw) {
+            Some(d) if d > today => d,
+            _ => {
+                return Err(PageError::new(
+                    lang,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    tr(
+                        lang,
+                        "new_date: phải là ngày sau hôm nay, dạng YYYY-MM-DD",
+                        "new_date: expected a date after today, YYYY-MM-DD",
+                    ),
+                ))
+            }
+        },
+    };
+    let reason: String = q.reason.trim().chars().take(500).collect();
+    audit(
+        &state,
+        &officer,
+        "dossier.apology",
+        "/dossiers/{receipt}/apology",
+        record.applicant_id.clone(),
+        Some(format!("{receipt} new date {new_date}")),
+    )
+    .await?;
+    let applicant = view
+        .loaded
+        .form
+        .as_ref()
+        .and_then(|f| f.value("applicant_full_name"))
+        .unwrap_or("")
+        .to_owned();
+    let body = html! {
+        form.search.no-print method="get" action={ "/dossiers/" (receipt) "/apology" } {
+            label for="new_date" { (tr(lang, "Ngày hẹn mới", "New date")) }
+            input #new_date type="date" name="new_date" value=(new_date.to_string());
+            label for="reason" { (tr(lang, "Lý do chậm", "Reason for the delay")) }
+            input #reason name="reason" value=(reason);
+            button type="submit" { (tr(lang, "Cập nhật phiếu", "Update the letter")) }
+        }
+        article.sheet.apology {
+            p.center { strong { (shop.unit_name.to_uppercase()) } }
+            h1.center { (tr(lang, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "APOLOGY AND NEW APPOINTMENT")) }
+            p {
+                (tr(lang, "Kính gửi", "To")) ": " strong { (applicant) } "."
+            }
+            p {
+                (tr(lang, "Hồ sơ số", "Dossier")) " " strong { (record.receipt_number) } " — "
+                (procedure_name(&state, lang, &record.procedure_code)) ", "
+                (tr(lang, "hẹn trả ngày", "due on")) " " (vn_date(&record.due_on)) ", "
+                (tr(lang, "chưa giải quyết xong đúng hạn.", "was not finished on time."))
+            }
+            @if !reason.is_empty() { p { (tr(lang, "Lý do", "Reason")) ": " (reason) } }
+            p {
+                (tr(lang, "Cơ quan xin lỗi ông/bà và hẹn trả kết quả vào ngày", "We apologise and will return the result on"))
+                " " strong #new-date { (format!("{:02}/{:02}/{}", new_date.day(), u8::from(new_date.month()), new_date.year())) } "."
+            }
+            div.actions.no-print { button type="button" data-print { (tr(lang, "In phiếu", "Print")) } }
+        }
+    };
+    Ok(officer.page(tr(lang, "Phiếu xin lỗi", "Apology letter"), body))
 }

@@ -244,6 +244,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dossiers/{receipt}", get(dossiers::dossier_page))
         .route("/dossiers/{receipt}/act", post(dossiers::act))
+        .route("/dossiers/{receipt}/apology", get(dossiers::apology_page))
         .route(
             "/dossiers/{receipt}/attachments",
             post(dossiers::attach).layer(DefaultBodyLimit::max(civil_status::BODY_LIMIT)),
