@@ -145,7 +145,7 @@ async fn books_view(
                 label for="d-id" { (tr(lang, "Số định danh (nếu có)", "Personal ID (if known)")) } input #d-id name="personal_id" inputmode="numeric";
                 label for="d-event" { (tr(lang, "Ngày sự kiện", "Event date")) } input #d-event name="event_date" placeholder=(tr(lang, "ngày/tháng/năm", "day/month/year")) required;
                 label for="d-reg" { (tr(lang, "Ngày đăng ký", "Registration date")) } input #d-reg name="registered_on" placeholder=(tr(lang, "ngày/tháng/năm", "day/month/year")) required;
-                label for="d-scan" { (tr(lang, "Ảnh trang sổ (PDF, JPEG, PNG)", "Scanned page (PDF, JPEG, PNG)")) } input #d-scan type="file" name="scan" accept="application/pdf,image/jpeg,image/png" required;
+                label for="d-scan" { (tr(lang, "Ảnh trang sổ (PDF, JPEG, PNG)", "Scanned page (PDF, JPEG, PNG)")) } input #d-scan type="file" name="file" accept="application/pdf,image/jpeg,image/png" required;
                 div.actions { button.primary type="submit" { (tr(lang, "Lưu vào sổ", "Save the entry")) } }
             }
         }
@@ -208,7 +208,7 @@ pub async fn digitise(
     let (mut file_name, mut bytes) = (String::new(), Vec::new());
     while let Some(field) = multipart.next_field().await.map_err(field_error)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "scan" {
+        if name == "file" {
             file_name = field
                 .file_name()
                 .unwrap_or_default()
@@ -292,10 +292,10 @@ pub async fn digitise(
             lang.pick(&e.to_string(), &e.vi())
         ))
     } else if bytes.is_empty() {
-        problem("scan", "chưa chọn tệp", "no file chosen")
+        problem("file", "chưa chọn tệp", "no file chosen")
     } else if media_type.is_none() {
         problem(
-            "scan",
+            "file",
             "chỉ nhận PDF, JPEG hoặc PNG",
             "only PDF, JPEG or PNG",
         )
