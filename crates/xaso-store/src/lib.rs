@@ -869,6 +869,59 @@ pub trait DossierStore: Send + Sync {
     /// The citizen's digital folder: every file linked to them, newest first, one row per
     /// (sha256, document).
     fn citizen_folder(&self, personal_id: &str) -> Result<Vec<AttachmentLink>>;
+    /// Records a complaint about a dossier's handling; `NotFound` without the dossier,
+    /// `Conflict` if the text is blank ("complaint text: must not be blank").
+    fn add_complaint(&self, complaint: &NewComplaint) -> Result<Complaint>;
+    /// Records the answer once; `Conflict` if answered already or if the answer is blank
+    /// ("complaint answer: must not be blank"), `NotFound` without it.
+    fn answer_complaint(
+        &self,
+        id: i64,
+        answer: &str,
+        answered_by: &str,
+        answered_on: &str,
+    ) -> Result<()>;
+    /// The complainant's verdict on the answer, once; `Conflict` if given already or if the
+    /// complaint is not answered yet.
+    fn judge_complaint(&self, id: i64, satisfied: bool) -> Result<()>;
+    fn get_complaint(&self, id: i64) -> Result<Option<Complaint>>;
+    /// Newest first.
+    fn list_complaints(&self, filter: &ComplaintFilter) -> Result<Vec<Complaint>>;
+}
+
+/// A complaint (phản ánh, kiến nghị) about the handling of a dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplaint {
+    pub receipt_number: String,
+    /// The complaint as written (personal data may be in it; never logged).
+    pub text: String,
+    /// RFC 3339 UTC.
+    pub received_at: String,
+    /// YYYY-MM-DD: the day the answer is due.
+    pub due_on: String,
+    /// desk, online.
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Complaint {
+    pub id: i64,
+    pub complaint: NewComplaint,
+    pub answer: Option<String>,
+    pub answered_by: Option<String>,
+    /// YYYY-MM-DD.
+    pub answered_on: Option<String>,
+    pub satisfied: Option<bool>,
+}
+
+/// Which complaints to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplaintFilter {
+    pub receipt_number: Option<String>,
+    /// Only those without an answer.
+    pub open_only: bool,
+    /// 0 = 200.
+    pub limit: usize,
 }
 
 /// Everything the services need from a backend.
@@ -947,6 +1000,16 @@ pub(crate) fn check_rating(rating: i32) -> Result<()> {
         Err(StoreError::Conflict(format!(
             "a rating is a whole number from 1 to 5 (got {rating})"
         )))
+    }
+}
+
+/// A complaint's text and its answer must say something: `Conflict` naming the rule when
+/// `value` is empty or only white space.
+pub(crate) fn check_not_blank(what: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        Err(StoreError::Conflict(format!("{what}: must not be blank")))
+    } else {
+        Ok(())
     }
 }
 

@@ -1057,10 +1057,71 @@ pub fn facts(
             fee_due: false,
             paid_online: false,
             rating: rating.and_then(|r| u8::try_from(r).ok()),
-            complaint: None,
+            complaint: complaint_fact(store, &row.receipt_number)?,
         });
     }
     Ok(out)
+}
+
+/// The complaint the indicators count for a dossier: the latest one.
+fn complaint_fact(
+    store: &dyn Store,
+    receipt: &str,
+) -> Result<Option<indicators::Complaint>, ShopError> {
+    let latest = store
+        .list_complaints(&xaso_store::ComplaintFilter {
+            receipt_number: Some(receipt.to_owned()),
+            limit: 1,
+            ..Default::default()
+        })?
+        .into_iter()
+        .next();
+    Ok(latest.and_then(|c| {
+        Some(indicators::Complaint {
+            due_on: parse_date(&c.complaint.due_on)?,
+            handled_on: c.answered_on.as_deref().and_then(parse_date),
+            satisfied: c.satisfied,
+        })
+    }))
+}
+
+/// Working days to answer a complaint about a dossier's handling.
+/// To be confirmed against the rules on handling citizens' feedback (Nghị định 20/2008/NĐ-CP
+/// gives 10 working days from the day it is taken in); kept here as the shop's setting.
+pub const COMPLAINT_WORKING_DAYS: u32 = 10;
+
+/// Takes in a complaint about the dossier `receipt`, due [`COMPLAINT_WORKING_DAYS`] later.
+pub fn complain(
+    store: &dyn Store,
+    shop: &Shop,
+    receipt: &str,
+    text: &str,
+    channel: Channel,
+    now: OffsetDateTime,
+) -> Result<xaso_store::Complaint, ShopError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ShopError::refused(
+            "text: a complaint must say what is wrong",
+            "Nội dung: hãy ghi rõ nội dung phản ánh",
+        ));
+    }
+    if text.chars().count() > 2000 {
+        return Err(ShopError::refused(
+            "text: at most 2,000 characters",
+            "Nội dung: tối đa 2.000 ký tự",
+        ));
+    }
+    let due = shop
+        .calendar
+        .due_date(local_time(now), COMPLAINT_WORKING_DAYS);
+    Ok(store.add_complaint(&xaso_store::NewComplaint {
+        receipt_number: receipt.to_owned(),
+        text: text.to_owned(),
+        received_at: xaso_store::format_utc(now),
+        due_on: due.to_string(),
+        channel: channel.as_str().to_owned(),
+    })?)
 }
 
 /// The state a group counts as: withdrawn when every step is, returned when every step is

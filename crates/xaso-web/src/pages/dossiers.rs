@@ -842,6 +842,19 @@ async fn dossier_view(
             .await
             .or_page(lang)?
     };
+    let complaints = {
+        let r = paper_receipt.clone();
+        read(state, move |s| {
+            s.list_complaints(&xaso_store::ComplaintFilter {
+                receipt_number: Some(r),
+                limit: 50,
+                ..Default::default()
+            })
+        })
+        .await
+        .or_page(lang)?
+    };
+    let may_answer = matches!(officer.role, Role::Desk | Role::Admin | Role::Leader);
     let may_attach = matches!(officer.role, Role::Desk | Role::Admin)
         || record.handling_role == officer.role.as_str();
     let entries = {
@@ -936,6 +949,30 @@ async fn dossier_view(
         }
         @if let Some(d) = &view.loaded.dossier {
             (actions(officer, d, &officers))
+        }
+        @if !complaints.is_empty() {
+            h2 { (tr(lang, "Phản ánh, kiến nghị", "Complaints")) }
+            @for c in &complaints {
+                div.complaint data-complaint=(c.id) {
+                    p { (super::local_time(&c.complaint.received_at)) ": " (c.complaint.text) }
+                    p { (tr(lang, "Hạn trả lời", "Answer due")) ": " (vn_date(&c.complaint.due_on)) }
+                    @if let Some(a) = &c.answer {
+                        p { strong { (tr(lang, "Đã trả lời", "Answered")) } " (" (c.answered_by.as_deref().unwrap_or("")) ", " (c.answered_on.as_deref().map(vn_date).unwrap_or_default()) "): " (a) }
+                        @match c.satisfied {
+                            Some(true) => { p { (tr(lang, "Người dân hài lòng.", "The citizen is satisfied.")) } }
+                            Some(false) => { p { (tr(lang, "Người dân không hài lòng.", "The citizen is not satisfied.")) } }
+                            None => {}
+                        }
+                    } @else if may_answer {
+                        form.no-print method="post" action={ "/dossiers/" (paper_receipt) "/complaints/" (c.id) "/answer" } {
+                            (officer.csrf_field())
+                            label for={ "answer-" (c.id) } { (tr(lang, "Trả lời", "Answer")) }
+                            textarea id={ "answer-" (c.id) } name="answer" rows="2" required {}
+                            button type="submit" { (tr(lang, "Gửi trả lời", "Send the answer")) }
+                        }
+                    }
+                }
+            }
         }
         h2 { (tr(lang, "Giấy tờ số hóa", "Digitised papers")) }
         @if attachments.is_empty() {
@@ -1360,16 +1397,25 @@ pub fn verification_code(state: &AppState, receipt: &str) -> String {
 /// The printable result of an approved step (the extract of a civil-status entry, the notice
 /// of a residence change, the decision on an allowance) with a QR code that opens its public
 /// verification page.
-pub async fn result_page(
-    State(state): State<AppState>,
-    officer: Officer,
-    headers: HeaderMap,
-    Path(receipt): Path<String>,
-) -> Result<Response, PageError> {
+/// What a result shows: the dossier row, its result, its book entry, the verification URL.
+struct ResultView {
+    record: DossierRecord,
+    result: shop::StepResult,
+    entry: Option<xaso_store::CivilStatusEntry>,
+    url: String,
+}
+
+async fn result_view(
+    state: &AppState,
+    officer: &Officer,
+    headers: &HeaderMap,
+    receipt: &str,
+    route: &str,
+) -> Result<ResultView, PageError> {
     let lang = officer.lang;
-    let view = load_view(&state, &officer, &receipt).await?;
-    let record = &view.loaded.record;
-    let Some(result) = shop::step_result(record) else {
+    let view = load_view(state, officer, receipt).await?;
+    let record = view.loaded.record;
+    let Some(result) = shop::step_result(&record) else {
         return Err(PageError::new(
             lang,
             StatusCode::CONFLICT,
@@ -1381,16 +1427,16 @@ pub async fn result_page(
         ));
     };
     audit(
-        &state,
-        &officer,
+        state,
+        officer,
         "dossier.result",
-        "/dossiers/{receipt}/result",
+        route,
         result.personal_id.clone().or(record.applicant_id.clone()),
-        Some(receipt.clone()),
+        Some(receipt.to_owned()),
     )
     .await?;
     let ids: Vec<String> = result.personal_id.iter().cloned().collect();
-    let entries = read(&state, move |s| {
+    let entries = read(state, move |s| {
         let mut out = Vec::new();
         for id in &ids {
             out.extend(s.list_civil_status(&xaso_store::CivilStatusFilter {
@@ -1404,14 +1450,44 @@ pub async fn result_page(
     .await
     .or_page(lang)?;
     let entry = entries
-        .iter()
-        .find(|e| e.entry.receipt_number.as_deref() == Some(receipt.as_str()));
-    let host = public_url(&state, &headers, &receipt);
+        .into_iter()
+        .find(|e| e.entry.receipt_number.as_deref() == Some(receipt));
+    let host = public_url(state, headers, receipt);
     let base = host.split("/tra-cuu").next().unwrap_or("").to_owned();
     let url = format!(
         "{base}/xac-minh?so={receipt}&ma={}",
-        verification_code(&state, &receipt)
+        verification_code(state, receipt)
     );
+    Ok(ResultView {
+        record,
+        result,
+        entry,
+        url,
+    })
+}
+
+pub async fn result_page(
+    State(state): State<AppState>,
+    officer: Officer,
+    headers: HeaderMap,
+    Path(receipt): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = officer.lang;
+    let ResultView {
+        record,
+        result,
+        entry,
+        url,
+    } = result_view(
+        &state,
+        &officer,
+        &headers,
+        &receipt,
+        "/dossiers/{receipt}/result",
+    )
+    .await?;
+    let record = &record;
+    let entry = entry.as_ref();
     let body = html! {
         article.sheet.result {
             p.center { strong { (state.shop().unit_name.to_uppercase()) } }
@@ -1432,6 +1508,7 @@ pub async fn result_page(
             }
             div.actions.no-print {
                 button type="button" data-print { (tr(lang, "In kết quả", "Print")) }
+                a.button #result-pdf href={ "/dossiers/" (record.receipt_number) "/result.pdf" } { (tr(lang, "Tải bản PDF", "Download the PDF")) }
                 a.button href={ "/dossiers/" (record.receipt_number) } { (tr(lang, "Xem hồ sơ", "Open the dossier")) }
             }
         }
@@ -1687,4 +1764,165 @@ pub async fn apology_page(
         }
     };
     Ok(officer.page(tr(lang, "Phiếu xin lỗi", "Apology letter"), body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    answer: String,
+}
+
+/// The desk's (or a leader's) answer to a complaint.
+pub async fn answer_complaint(
+    State(state): State<AppState>,
+    officer: Officer,
+    Path((receipt, id)): Path<(String, i64)>,
+    Form(form): Form<AnswerForm>,
+) -> Result<Response, PageError> {
+    let lang = officer.lang;
+    officer.check_csrf(&state, &form.csrf)?;
+    officer.require(
+        matches!(officer.role, Role::Desk | Role::Admin | Role::Leader),
+        tr(
+            lang,
+            "Chỉ bộ phận một cửa, lãnh đạo hoặc quản trị viên trả lời phản ánh.",
+            "Only the desk, a leader or an admin answers complaints.",
+        ),
+    )?;
+    let view = load_view(&state, &officer, &receipt).await?;
+    let answer: String = form.answer.trim().chars().take(2000).collect();
+    if answer.is_empty() {
+        return dossier_view(
+            &state,
+            &officer,
+            view,
+            Some((
+                "error",
+                tr(
+                    lang,
+                    "answer: hãy ghi nội dung trả lời",
+                    "answer: write the answer",
+                )
+                .to_owned(),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let login = officer.login.clone();
+    let today = local_time(OffsetDateTime::now_utc()).date().to_string();
+    let target = receipt.clone();
+    let saved = crate::api::blocking(&state, move |s| {
+        match s.get_complaint(id)? {
+            Some(c) if c.complaint.receipt_number == target => {}
+            _ => return Err(xaso_store::StoreError::NotFound(format!("complaint {id}"))),
+        }
+        s.answer_complaint(id, &answer, &login, &today)
+    })
+    .await;
+    audit(
+        &state,
+        &officer,
+        "complaint.answer",
+        "/dossiers/{receipt}/complaints/{id}/answer",
+        view.loaded.record.applicant_id.clone(),
+        Some(format!("{receipt} #{id}")),
+    )
+    .await?;
+    match saved {
+        Ok(()) => Ok(Redirect::to(&format!("/dossiers/{receipt}")).into_response()),
+        Err(e) => {
+            let page = PageError::from_api(lang, e);
+            dossier_view(
+                &state,
+                &officer,
+                view,
+                Some(("error", page.message)),
+                page.status,
+            )
+            .await
+        }
+    }
+}
+
+/// The result as a PDF file: the same facts and verification QR code as the printable page,
+/// in Vietnamese (the language of the state's papers).
+pub async fn result_pdf(
+    State(state): State<AppState>,
+    officer: Officer,
+    headers: HeaderMap,
+    Path(receipt): Path<String>,
+) -> Result<Response, PageError> {
+    let ResultView {
+        record,
+        result,
+        entry,
+        url,
+    } = result_view(
+        &state,
+        &officer,
+        &headers,
+        &receipt,
+        "/dossiers/{receipt}/result.pdf",
+    )
+    .await?;
+    let shop = state.shop();
+    let title = shop
+        .procedure(&record.procedure_code)
+        .map_or(record.procedure_code.clone(), |p| p.name.vi.clone());
+    let mut doc = xaso_pdf::Document::new(&title);
+    if !shop.unit_name.is_empty() {
+        doc.paragraph(&shop.unit_name.to_uppercase());
+    }
+    doc.heading(&title);
+    doc.field("Số hồ sơ", &record.receipt_number);
+    if let Some(name) = &result.full_name {
+        doc.field("Họ và tên", name);
+    }
+    if let Some(id) = &result.personal_id {
+        doc.field("Số định danh cá nhân", id);
+    }
+    if let Some(e) = &entry {
+        doc.field(
+            "Sổ hộ tịch",
+            &format!(
+                "{} năm {}, số {}",
+                book_name_vi(&e.entry.kind),
+                e.entry.year,
+                e.line
+            ),
+        );
+        doc.field("Ngày đăng ký", &vn_date(&e.entry.registered_on));
+    }
+    doc.field("Kết quả", &result.note_vi);
+    if let Ok(code) = qrcode::QrCode::new(url.as_bytes()) {
+        let width = code.width();
+        let colors = code.to_colors();
+        let modules: Vec<Vec<bool>> = colors
+            .chunks(width)
+            .map(|row| row.iter().map(|c| *c == qrcode::Color::Dark).collect())
+            .collect();
+        doc.qr(&modules, "Quét mã để xác minh kết quả");
+    }
+    let bytes = doc.to_bytes();
+    let disposition = format!("inline; filename=\"ket-qua-{}.pdf\"", record.receipt_number);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn book_name_vi(kind: &str) -> &str {
+    match kind {
+        "birth" => "Sổ đăng ký khai sinh",
+        "death" => "Sổ đăng ký khai tử",
+        "marriage" => "Sổ đăng ký kết hôn",
+        other => other,
+    }
 }

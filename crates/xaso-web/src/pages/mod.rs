@@ -254,6 +254,12 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators.json", get(indicators::indicators_json))
         .route("/tra-cuu", get(public::status_page))
         .route("/tra-cuu/danh-gia", post(public::rate))
+        .route("/tra-cuu/phan-anh", post(public::complain))
+        .route("/tra-cuu/phan-anh/danh-gia", post(public::judge))
+        .route(
+            "/dossiers/{receipt}/complaints/{id}/answer",
+            post(dossiers::answer_complaint),
+        )
         .route("/xac-minh", get(public::verify_page))
         .route(
             "/civil-status",
@@ -272,6 +278,7 @@ pub fn routes() -> Router<AppState> {
             get(shop_admin::calendar_page).post(shop_admin::save_calendar),
         )
         .route("/dossiers/{receipt}/result", get(dossiers::result_page))
+        .route("/dossiers/{receipt}/result.pdf", get(dossiers::result_pdf))
         .route("/reconcile", get(reconcile::runs_page))
         .route(
             "/reconcile/upload",

@@ -38,6 +38,17 @@ fn page(lang: Lang, title: &str, body: Markup, status: StatusCode) -> Response {
 
 /// The dossier and its steps, if the code matches.
 async fn find(state: &AppState, receipt: &str, code: &str) -> Option<(Loaded, Vec<Loaded>)> {
+    find_with_complaints(state, receipt, code)
+        .await
+        .map(|(l, s, _)| (l, s))
+}
+
+/// [`find`], and the dossier's complaints.
+async fn find_with_complaints(
+    state: &AppState,
+    receipt: &str,
+    code: &str,
+) -> Option<(Loaded, Vec<Loaded>, Vec<xaso_store::Complaint>)> {
     let receipt = receipt.trim().to_owned();
     if receipt.is_empty()
         || !constant_time_eq(
@@ -57,7 +68,14 @@ async fn find(state: &AppState, receipt: &str, code: &str) -> Option<(Loaded, Ve
             .into_iter()
             .filter_map(|r| shop::parse_loaded(s, r).ok())
             .collect();
-        Some((loaded, steps))
+        let complaints = s
+            .list_complaints(&xaso_store::ComplaintFilter {
+                receipt_number: Some(receipt.clone()),
+                limit: 50,
+                ..Default::default()
+            })
+            .ok()?;
+        Some((loaded, steps, complaints))
     })
     .await
     .ok()
@@ -106,7 +124,7 @@ pub async fn status_page(
             StatusCode::OK,
         );
     }
-    let Some((loaded, steps)) = find(&state, &q.so, &q.ma).await else {
+    let Some((loaded, steps, complaints)) = find_with_complaints(&state, &q.so, &q.ma).await else {
         let body = html! {
             h1 { (title) }
             (notice("error", tr(lang, "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu này.", "No dossier with this receipt number and status code.")))
@@ -165,6 +183,35 @@ pub async fn status_page(
             }
         }
         @if record.rating.is_some() { p { (tr(lang, "Cảm ơn bạn đã đánh giá.", "Thank you for your rating.")) } }
+        h2 { (tr(lang, "Phản ánh, kiến nghị", "Complaints")) }
+        @for c in &complaints {
+            div.complaint data-complaint=(c.id) {
+                p { strong { (tr(lang, "Nội dung", "Complaint")) } ": " (c.complaint.text) }
+                p { (tr(lang, "Hạn trả lời", "Answer due")) ": " (c.complaint.due_on) }
+                @if let Some(a) = &c.answer {
+                    p.answer { strong { (tr(lang, "Trả lời", "Answer")) } ": " (a) }
+                    @if c.satisfied.is_none() {
+                        form.inline method="post" action="/tra-cuu/phan-anh/danh-gia" {
+                            input type="hidden" name="so" value=(record.receipt_number);
+                            input type="hidden" name="ma" value=(q.ma.trim());
+                            input type="hidden" name="id" value=(c.id);
+                            button type="submit" name="satisfied" value="1" { (tr(lang, "Hài lòng với trả lời", "Satisfied with the answer")) }
+                            " "
+                            button type="submit" name="satisfied" value="0" { (tr(lang, "Không hài lòng", "Not satisfied")) }
+                        }
+                    }
+                } @else {
+                    p { (tr(lang, "Đang xem xét.", "Being looked into.")) }
+                }
+            }
+        }
+        form method="post" action="/tra-cuu/phan-anh" {
+            input type="hidden" name="so" value=(record.receipt_number);
+            input type="hidden" name="ma" value=(q.ma.trim());
+            label for="complaint" { (tr(lang, "Gửi phản ánh về việc giải quyết hồ sơ", "Complain about the handling of this dossier")) }
+            textarea #complaint name="text" rows="3" maxlength="2000" required {}
+            button type="submit" { (tr(lang, "Gửi phản ánh", "Send the complaint")) }
+        }
     };
     page(lang, title, body, StatusCode::OK)
 }
@@ -324,4 +371,186 @@ pub async fn verify_page(
         }
     };
     page(lang, title, body, StatusCode::OK)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ComplaintForm {
+    #[serde(default)]
+    so: String,
+    #[serde(default)]
+    ma: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    satisfied: String,
+}
+
+/// A complaint sent from the public status page.
+pub async fn complain(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Form(f): Form<ComplaintForm>,
+) -> Response {
+    let title = tr(lang, "Phản ánh, kiến nghị", "Complaint");
+    let Some((loaded, _)) = find(&state, &f.so, &f.ma).await else {
+        return page(
+            lang,
+            title,
+            notice(
+                "error",
+                tr(lang, "Không tìm thấy hồ sơ.", "No such dossier."),
+            ),
+            StatusCode::NOT_FOUND,
+        );
+    };
+    let receipt = loaded.record.receipt_number.clone();
+    let shop_now = state.shop();
+    let store = state.store.clone();
+    let text = f.text.clone();
+    let saved = tokio::task::spawn_blocking(move || {
+        shop::complain(
+            store.as_ref(),
+            &shop_now,
+            &receipt,
+            &text,
+            xaso_domain::dossier::Channel::Online,
+            OffsetDateTime::now_utc(),
+        )
+    })
+    .await;
+    let back = format!(
+        "/tra-cuu?so={}&ma={}",
+        loaded.record.receipt_number,
+        f.ma.trim()
+    );
+    let (message, status) = match saved {
+        Ok(Ok(c)) => (
+            notice(
+                "ok",
+                &format!(
+                    "{} {}",
+                    tr(
+                        lang,
+                        "Đã nhận phản ánh; hạn trả lời:",
+                        "Complaint received; answer due on"
+                    ),
+                    c.complaint.due_on
+                ),
+            ),
+            StatusCode::OK,
+        ),
+        Ok(Err(shop::ShopError::Refused { en, vi })) => (
+            notice("error", lang.pick(&en, &vi)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        _ => (
+            notice(
+                "error",
+                tr(
+                    lang,
+                    "Chưa lưu được phản ánh, hãy thử lại.",
+                    "The complaint could not be saved; try again.",
+                ),
+            ),
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+    };
+    page(
+        lang,
+        title,
+        html! { h1 { (title) } (message) p { a href=(back) { (tr(lang, "Quay lại hồ sơ", "Back to the dossier")) } } },
+        status,
+    )
+}
+
+/// The complainant's verdict on an answer.
+pub async fn judge(
+    State(state): State<AppState>,
+    PageLang(lang): PageLang,
+    Form(f): Form<ComplaintForm>,
+) -> Response {
+    let title = tr(lang, "Phản ánh, kiến nghị", "Complaint");
+    let Some((loaded, _, complaints)) = find_with_complaints(&state, &f.so, &f.ma).await else {
+        return page(
+            lang,
+            title,
+            notice(
+                "error",
+                tr(lang, "Không tìm thấy hồ sơ.", "No such dossier."),
+            ),
+            StatusCode::NOT_FOUND,
+        );
+    };
+    let Some(complaint) =
+        f.id.trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| complaints.into_iter().find(|c| c.id == id))
+    else {
+        return page(
+            lang,
+            title,
+            notice(
+                "error",
+                tr(
+                    lang,
+                    "Không có phản ánh này trong hồ sơ.",
+                    "No such complaint on this dossier.",
+                ),
+            ),
+            StatusCode::NOT_FOUND,
+        );
+    };
+    let satisfied = f.satisfied == "1";
+    let store = state.store.clone();
+    let saved =
+        tokio::task::spawn_blocking(move || store.judge_complaint(complaint.id, satisfied)).await;
+    let back = format!(
+        "/tra-cuu?so={}&ma={}",
+        loaded.record.receipt_number,
+        f.ma.trim()
+    );
+    let (message, status) = match saved {
+        Ok(Ok(())) => (
+            notice(
+                "ok",
+                tr(
+                    lang,
+                    "Cảm ơn bạn đã cho biết ý kiến.",
+                    "Thank you for your answer.",
+                ),
+            ),
+            StatusCode::OK,
+        ),
+        Ok(Err(xaso_store::StoreError::Conflict(_))) => (
+            notice(
+                "info",
+                tr(
+                    lang,
+                    "Phản ánh này đã được đánh giá, hoặc chưa có trả lời.",
+                    "This complaint was judged already, or has no answer yet.",
+                ),
+            ),
+            StatusCode::CONFLICT,
+        ),
+        _ => (
+            notice(
+                "error",
+                tr(
+                    lang,
+                    "Chưa lưu được, hãy thử lại.",
+                    "Could not be saved; try again.",
+                ),
+            ),
+            StatusCode::SERVICE_UNAVAILABLE,
+        ),
+    };
+    page(
+        lang,
+        title,
+        html! { h1 { (title) } (message) p { a href=(back) { (tr(lang, "Quay lại hồ sơ", "Back to the dossier")) } } },
+        status,
+    )
 }
