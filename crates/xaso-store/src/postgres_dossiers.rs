@@ -1,7 +1,7 @@
-//! The one-stop shop's tables on PostgreSQL: dossiers, named counters, the civil-status books
-//! and attachments. A book's next line is taken under a lock on the book's row in `serials`,
-//! so concurrent writers of one book get consecutive lines. Dossiers, forms and attachments
-//! hold personal data: nothing here logs them.
+//! The one-stop shop's tables on PostgreSQL: dossiers, named counters, the civil-status books,
+//! attachments and complaints. A book's next line is taken under a lock on the book's row in
+//! `serials`, so concurrent writers of one book get consecutive lines. Dossiers, forms,
+//! attachments and complaints hold personal data: nothing here logs them.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -13,9 +13,10 @@ use crate::postgres::{
     add_event_in, insert_person_in, prepared, update_person_in, PgConn, PgStore,
 };
 use crate::{
-    check_rating, list_limit, now_rfc3339, sha256_hex, AttachmentLink, CivilStatusEntry,
-    CivilStatusFilter, DossierChange, DossierFilter, DossierRecord, DossierStore,
-    NewCivilStatusEntry, RegisterEffect, Result, SavedDossier, StoreError,
+    check_not_blank, check_rating, list_limit, now_rfc3339, sha256_hex, AttachmentLink,
+    CivilStatusEntry, CivilStatusFilter, Complaint, ComplaintFilter, DossierChange, DossierFilter,
+    DossierRecord, DossierStore, NewCivilStatusEntry, NewComplaint, RegisterEffect, Result,
+    SavedDossier, StoreError,
 };
 
 macro_rules! dossier_columns {
@@ -151,6 +152,71 @@ const CITIZEN_FOLDER: &str = concat!(
    FROM attachment_links WHERE personal_id = $1) AS l
  WHERE n = 1 ORDER BY added_at DESC, id DESC"
 );
+
+macro_rules! complaint_columns {
+    () => {
+        "id, receipt_number, text, received_at, due_on, channel, answer, answered_by, answered_on,
+     satisfied"
+    };
+}
+const INSERT_COMPLAINT: &str = "INSERT INTO complaints (receipt_number, text, received_at,
+     due_on, channel)
+ VALUES ($1, $2, $3, $4, $5)
+ RETURNING id";
+const ANSWER_COMPLAINT: &str = "UPDATE complaints SET answer = $2, answered_by = $3,
+     answered_on = $4
+ WHERE id = $1 AND answer IS NULL";
+const JUDGE_COMPLAINT: &str = "UPDATE complaints SET satisfied = $2
+ WHERE id = $1 AND answer IS NOT NULL AND satisfied IS NULL";
+/// Whether the complaint is answered: to say why an update touched no row.
+const COMPLAINT_ANSWERED: &str = "SELECT answer IS NOT NULL FROM complaints WHERE id = $1";
+const GET_COMPLAINT: &str = concat!(
+    "SELECT ",
+    complaint_columns!(),
+    " FROM complaints WHERE id = $1"
+);
+/// `list_complaints`, indexed by two bits: 1 = by receipt number, 2 = open only. Only the
+/// conditions in use are written, so that the open complaints' partial index can serve.
+const LIST_COMPLAINTS: [&str; 4] = [
+    concat!(
+        "SELECT ",
+        complaint_columns!(),
+        " FROM complaints ORDER BY received_at DESC, id DESC LIMIT $1"
+    ),
+    concat!(
+        "SELECT ",
+        complaint_columns!(),
+        " FROM complaints WHERE receipt_number = $1 ORDER BY received_at DESC, id DESC LIMIT $2"
+    ),
+    concat!(
+        "SELECT ",
+        complaint_columns!(),
+        " FROM complaints WHERE answer IS NULL ORDER BY received_at DESC, id DESC LIMIT $1"
+    ),
+    concat!(
+        "SELECT ",
+        complaint_columns!(),
+        " FROM complaints WHERE receipt_number = $1 AND answer IS NULL
+ ORDER BY received_at DESC, id DESC LIMIT $2"
+    ),
+];
+
+fn complaint_row(r: &Row) -> Result<Complaint> {
+    Ok(Complaint {
+        id: r.try_get(0)?,
+        complaint: NewComplaint {
+            receipt_number: r.try_get(1)?,
+            text: r.try_get(2)?,
+            received_at: r.try_get(3)?,
+            due_on: r.try_get(4)?,
+            channel: r.try_get(5)?,
+        },
+        answer: r.try_get(6)?,
+        answered_by: r.try_get(7)?,
+        answered_on: r.try_get(8)?,
+        satisfied: r.try_get(9)?,
+    })
+}
 
 fn dossier_row(r: &Row) -> Result<DossierRecord> {
     Ok(DossierRecord {
@@ -586,6 +652,124 @@ impl DossierStore for PgStore {
             .query(CITIZEN_FOLDER, &[&personal_id])?
             .iter()
             .map(link_row)
+            .collect()
+    }
+
+    /// Refuses (`Conflict`) a blank text. The dossier is looked up in the insert's
+    /// transaction.
+    fn add_complaint(&self, complaint: &NewComplaint) -> Result<Complaint> {
+        check_not_blank("complaint text", &complaint.text)?;
+        let mut conn = self.conn()?;
+        let PgConn { client, stmts } = &mut *conn;
+        let mut tx = client.transaction()?;
+        let exists = prepared(stmts, &mut tx, DOSSIER_EXISTS)?;
+        let insert = prepared(stmts, &mut tx, INSERT_COMPLAINT)?;
+        if tx
+            .query_opt(&exists, &[&complaint.receipt_number])?
+            .is_none()
+        {
+            return Err(StoreError::NotFound(format!(
+                "dossier {:?}",
+                complaint.receipt_number
+            )));
+        }
+        let id: i64 = tx
+            .query_one(
+                &insert,
+                &[
+                    &complaint.receipt_number,
+                    &complaint.text,
+                    &complaint.received_at,
+                    &complaint.due_on,
+                    &complaint.channel,
+                ],
+            )
+            .map_err(|e| {
+                if e.code() == Some(&postgres::error::SqlState::FOREIGN_KEY_VIOLATION) {
+                    StoreError::NotFound(format!("dossier {:?}", complaint.receipt_number))
+                } else {
+                    e.into()
+                }
+            })?
+            .try_get(0)?;
+        tx.commit()?;
+        Ok(Complaint {
+            id,
+            complaint: complaint.clone(),
+            answer: None,
+            answered_by: None,
+            answered_on: None,
+            satisfied: None,
+        })
+    }
+
+    /// Refuses (`Conflict`) a blank answer.
+    fn answer_complaint(
+        &self,
+        id: i64,
+        answer: &str,
+        answered_by: &str,
+        answered_on: &str,
+    ) -> Result<()> {
+        check_not_blank("complaint answer", answer)?;
+        let mut conn = self.conn()?;
+        let updated = conn.execute(
+            ANSWER_COMPLAINT,
+            &[&id, &answer, &answered_by, &answered_on],
+        )?;
+        if updated == 1 {
+            return Ok(());
+        }
+        Err(match conn.query_opt(COMPLAINT_ANSWERED, &[&id])? {
+            Some(_) => StoreError::Conflict(format!("complaint {id} is answered already")),
+            None => StoreError::NotFound(format!("complaint {id}")),
+        })
+    }
+
+    fn judge_complaint(&self, id: i64, satisfied: bool) -> Result<()> {
+        let mut conn = self.conn()?;
+        let updated = conn.execute(JUDGE_COMPLAINT, &[&id, &satisfied])?;
+        if updated == 1 {
+            return Ok(());
+        }
+        let Some(row) = conn.query_opt(COMPLAINT_ANSWERED, &[&id])? else {
+            return Err(StoreError::NotFound(format!("complaint {id}")));
+        };
+        let answered: bool = row.try_get(0)?;
+        Err(if answered {
+            StoreError::Conflict(format!("complaint {id} is judged already"))
+        } else {
+            StoreError::Conflict(format!(
+                "complaint {id} is not answered yet: the answer is judged once given"
+            ))
+        })
+    }
+
+    fn get_complaint(&self, id: i64) -> Result<Option<Complaint>> {
+        self.conn()?
+            .query_opt(GET_COMPLAINT, &[&id])?
+            .as_ref()
+            .map(complaint_row)
+            .transpose()
+    }
+
+    /// Newest received first (then the last added first); `limit` 0 lists at most 200.
+    fn list_complaints(&self, filter: &ComplaintFilter) -> Result<Vec<Complaint>> {
+        let limit = list_limit(filter.limit);
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(2);
+        let mut which = 0;
+        if let Some(receipt) = &filter.receipt_number {
+            which |= 1;
+            params.push(receipt);
+        }
+        if filter.open_only {
+            which |= 2;
+        }
+        params.push(&limit);
+        self.conn()?
+            .query(LIST_COMPLAINTS[which], &params)?
+            .iter()
+            .map(complaint_row)
             .collect()
     }
 }

@@ -1,7 +1,7 @@
-//! The one-stop shop's tables on SQLite: dossiers, named counters, the civil-status books and
-//! attachments. Writes go through the store's one writer connection, which also makes the
-//! allocation of a book's next line safe. Dossiers, forms and attachments hold personal data:
-//! nothing here logs them.
+//! The one-stop shop's tables on SQLite: dossiers, named counters, the civil-status books,
+//! attachments and complaints. Writes go through the store's one writer connection, which also makes the
+//! allocation of a book's next line safe. Dossiers, forms, attachments and complaints hold
+//! personal data: nothing here logs them.
 
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -10,9 +10,10 @@ use crate::sqlite::{
     add_event_in, insert_person_in, is_foreign_key_violation, update_person_in, SqliteStore,
 };
 use crate::{
-    check_rating, list_limit, now_rfc3339, sha256_hex, AttachmentLink, CivilStatusEntry,
-    CivilStatusFilter, DossierChange, DossierFilter, DossierRecord, DossierStore,
-    NewCivilStatusEntry, RegisterEffect, Result, SavedDossier, StoreError,
+    check_not_blank, check_rating, list_limit, now_rfc3339, sha256_hex, AttachmentLink,
+    CivilStatusEntry, CivilStatusFilter, Complaint, ComplaintFilter, DossierChange, DossierFilter,
+    DossierRecord, DossierStore, NewCivilStatusEntry, NewComplaint, RegisterEffect, Result,
+    SavedDossier, StoreError,
 };
 
 const DOSSIER_COLUMNS: &str = "receipt_number, parent, procedure_code, unit, channel,
@@ -85,6 +86,36 @@ fn link_row(r: &Row<'_>) -> rusqlite::Result<AttachmentLink> {
         added_at: r.get(7)?,
         added_by: r.get(8)?,
     })
+}
+
+const COMPLAINT_COLUMNS: &str = "id, receipt_number, text, received_at, due_on, channel, answer,
+     answered_by, answered_on, satisfied";
+
+fn complaint_row(r: &Row<'_>) -> rusqlite::Result<Complaint> {
+    Ok(Complaint {
+        id: r.get(0)?,
+        complaint: NewComplaint {
+            receipt_number: r.get(1)?,
+            text: r.get(2)?,
+            received_at: r.get(3)?,
+            due_on: r.get(4)?,
+            channel: r.get(5)?,
+        },
+        answer: r.get(6)?,
+        answered_by: r.get(7)?,
+        answered_on: r.get(8)?,
+        satisfied: r.get(9)?,
+    })
+}
+
+/// Whether the complaint is answered, `None` when there is no such complaint: to say why an
+/// update touched no row.
+fn complaint_answered(conn: &Connection, id: i64) -> Result<Option<bool>> {
+    let found = conn
+        .prepare_cached("SELECT answer IS NOT NULL FROM complaints WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    Ok(found)
 }
 
 fn is_primary_key_violation(e: &rusqlite::Error) -> bool {
@@ -513,6 +544,141 @@ impl DossierStore for SqliteStore {
              WHERE n = 1 ORDER BY added_at DESC, id DESC"
         ))?;
         let rows = stmt.query_map([personal_id], link_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Refuses (`Conflict`) a blank text. The dossier is looked up in the insert's
+    /// transaction.
+    fn add_complaint(&self, complaint: &NewComplaint) -> Result<Complaint> {
+        check_not_blank("complaint text", &complaint.text)?;
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let exists: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM dossiers WHERE receipt_number = ?1")?
+            .query_row([&complaint.receipt_number], |r| r.get(0))
+            .optional()?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!(
+                "dossier {:?}",
+                complaint.receipt_number
+            )));
+        }
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO complaints (receipt_number, text, received_at, due_on, channel)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 RETURNING id",
+            )?
+            .query_row(
+                params![
+                    complaint.receipt_number,
+                    complaint.text,
+                    complaint.received_at,
+                    complaint.due_on,
+                    complaint.channel
+                ],
+                |r| r.get(0),
+            )
+            .map_err(|e| {
+                if is_foreign_key_violation(&e) {
+                    StoreError::NotFound(format!("dossier {:?}", complaint.receipt_number))
+                } else {
+                    e.into()
+                }
+            })?;
+        tx.commit()?;
+        Ok(Complaint {
+            id,
+            complaint: complaint.clone(),
+            answer: None,
+            answered_by: None,
+            answered_on: None,
+            satisfied: None,
+        })
+    }
+
+    /// Refuses (`Conflict`) a blank answer.
+    fn answer_complaint(
+        &self,
+        id: i64,
+        answer: &str,
+        answered_by: &str,
+        answered_on: &str,
+    ) -> Result<()> {
+        check_not_blank("complaint answer", answer)?;
+        let conn = self.writer();
+        let updated = conn
+            .prepare_cached(
+                "UPDATE complaints SET answer = ?2, answered_by = ?3, answered_on = ?4
+                 WHERE id = ?1 AND answer IS NULL",
+            )?
+            .execute(params![id, answer, answered_by, answered_on])?;
+        if updated == 1 {
+            return Ok(());
+        }
+        Err(match complaint_answered(&conn, id)? {
+            Some(_) => StoreError::Conflict(format!("complaint {id} is answered already")),
+            None => StoreError::NotFound(format!("complaint {id}")),
+        })
+    }
+
+    fn judge_complaint(&self, id: i64, satisfied: bool) -> Result<()> {
+        let conn = self.writer();
+        let updated = conn
+            .prepare_cached(
+                "UPDATE complaints SET satisfied = ?2
+                 WHERE id = ?1 AND answer IS NOT NULL AND satisfied IS NULL",
+            )?
+            .execute(params![id, satisfied])?;
+        if updated == 1 {
+            return Ok(());
+        }
+        Err(match complaint_answered(&conn, id)? {
+            None => StoreError::NotFound(format!("complaint {id}")),
+            Some(false) => StoreError::Conflict(format!(
+                "complaint {id} is not answered yet: the answer is judged once given"
+            )),
+            Some(true) => StoreError::Conflict(format!("complaint {id} is judged already")),
+        })
+    }
+
+    fn get_complaint(&self, id: i64) -> Result<Option<Complaint>> {
+        let conn = self.reader();
+        let found = conn
+            .prepare_cached(&format!(
+                "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = ?1"
+            ))?
+            .query_row([id], complaint_row)
+            .optional()?;
+        Ok(found)
+    }
+
+    /// Newest received first (then the last added first); `limit` 0 lists at most 200.
+    fn list_complaints(&self, filter: &ComplaintFilter) -> Result<Vec<Complaint>> {
+        // Only the conditions in use are written, so that the open complaints' index
+        // (`WHERE answer IS NULL`) can serve `open_only`.
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<Value> = Vec::new();
+        if let Some(receipt) = &filter.receipt_number {
+            binds.push(Value::Text(receipt.clone()));
+            conditions.push(format!("receipt_number = ?{}", binds.len()));
+        }
+        if filter.open_only {
+            conditions.push("answer IS NULL".into());
+        }
+        let mut sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints");
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        binds.push(Value::Integer(list_limit(filter.limit)));
+        sql.push_str(&format!(
+            " ORDER BY received_at DESC, id DESC LIMIT ?{}",
+            binds.len()
+        ));
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(binds), complaint_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

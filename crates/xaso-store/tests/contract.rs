@@ -9,10 +9,11 @@ use xaso_domain::register::{
 use xaso_domain::{Cmnd, PartialDate, PersonalId, Sex};
 use xaso_store::{
     ApiTokenRecord, AttachmentLink, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
-    CivilStatusFilter, DecisionFilter, DossierChange, DossierFilter, DossierRecord, DossierStore,
-    LoadItem, NameQuery, NewCivilStatusEntry, NewDecision, NewRun, OfficerRecord, OfficerStore,
-    ReconcileRow, RegisterEffect, RegisterStore, ReviewDecision, RowCandidate, RowFilter,
-    RowResolution, RunFilter, RunStatus, SavedDossier, SessionRecord, Store, StoreError,
+    CivilStatusFilter, Complaint, ComplaintFilter, DecisionFilter, DossierChange, DossierFilter,
+    DossierRecord, DossierStore, LoadItem, NameQuery, NewCivilStatusEntry, NewComplaint,
+    NewDecision, NewRun, OfficerRecord, OfficerStore, ReconcileRow, RegisterEffect, RegisterStore,
+    ReviewDecision, RowCandidate, RowFilter, RowResolution, RunFilter, RunStatus, SavedDossier,
+    SessionRecord, Store, StoreError,
 };
 
 fn sqlite() -> (Box<dyn Store>, Cleanup) {
@@ -1937,6 +1938,224 @@ fn a_dossier_is_rated_once(store: &dyn Store) {
     assert_eq!(saved.result.as_deref(), Some("{}"));
 }
 
+fn complaint(receipt: &str, text: &str, day: u32) -> NewComplaint {
+    NewComplaint {
+        receipt_number: receipt.into(),
+        text: text.into(),
+        received_at: at_day(day),
+        due_on: format!("2026-03-{:02}", day + 10),
+        channel: "online".into(),
+    }
+}
+
+fn complaint_ids(store: &dyn Store, filter: ComplaintFilter) -> Vec<i64> {
+    store
+        .list_complaints(&filter)
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect()
+}
+
+fn complaints_are_kept_and_listed_newest_first(store: &dyn Store) {
+    some_dossiers(store);
+    let late = store
+        .add_complaint(&complaint("S-1", "Quá hạn trả kết quả", 2))
+        .unwrap();
+    assert_eq!(
+        late,
+        Complaint {
+            id: late.id,
+            complaint: complaint("S-1", "Quá hạn trả kết quả", 2),
+            answer: None,
+            answered_by: None,
+            answered_on: None,
+            satisfied: None,
+        }
+    );
+    let mut at_desk = complaint(
+        "G-1",
+        "Cán bộ yêu cầu thêm giấy tờ không có trong danh mục",
+        4,
+    );
+    at_desk.channel = "desk".into();
+    let group = store.add_complaint(&at_desk).unwrap();
+    // The same day as the first: the one added last comes first.
+    let again = store
+        .add_complaint(&complaint("S-1", "Vẫn chưa nhận được", 2))
+        .unwrap();
+    assert!(late.id < group.id && group.id < again.id);
+    for c in [&late, &group, &again] {
+        assert_eq!(store.get_complaint(c.id).unwrap().as_ref(), Some(c));
+    }
+    assert_eq!(store.get_complaint(again.id + 100).unwrap(), None);
+
+    assert_eq!(
+        complaint_ids(store, ComplaintFilter::default()),
+        [group.id, again.id, late.id]
+    );
+    let of_s1 = ComplaintFilter {
+        receipt_number: Some("S-1".into()),
+        ..ComplaintFilter::default()
+    };
+    assert_eq!(complaint_ids(store, of_s1.clone()), [again.id, late.id]);
+    assert!(complaint_ids(
+        store,
+        ComplaintFilter {
+            receipt_number: Some("S-2".into()),
+            ..ComplaintFilter::default()
+        }
+    )
+    .is_empty());
+    assert_eq!(
+        complaint_ids(
+            store,
+            ComplaintFilter {
+                limit: 2,
+                ..ComplaintFilter::default()
+            }
+        ),
+        [group.id, again.id]
+    );
+
+    store
+        .answer_complaint(late.id, "Đã trả kết quả ngày 03/03", "tuphap", "2026-03-03")
+        .unwrap();
+    let open = ComplaintFilter {
+        open_only: true,
+        ..ComplaintFilter::default()
+    };
+    assert_eq!(complaint_ids(store, open.clone()), [group.id, again.id]);
+    assert_eq!(
+        complaint_ids(
+            store,
+            ComplaintFilter {
+                open_only: true,
+                ..of_s1
+            }
+        ),
+        [again.id]
+    );
+    let answered = store.get_complaint(late.id).unwrap().unwrap();
+    assert_eq!(
+        answered.answer.as_deref(),
+        Some("Đã trả kết quả ngày 03/03")
+    );
+    assert_eq!(answered.answered_by.as_deref(), Some("tuphap"));
+    assert_eq!(answered.answered_on.as_deref(), Some("2026-03-03"));
+    assert_eq!(answered.satisfied, None);
+    assert_eq!(answered.complaint, late.complaint);
+}
+
+fn a_complaint_is_answered_once_then_judged_once(store: &dyn Store) {
+    store
+        .insert_dossiers(&[dossier("K-1", None, "processing", "justice", 1)])
+        .unwrap();
+    let c = store
+        .add_complaint(&complaint("K-1", "Chậm xử lý", 2))
+        .unwrap();
+    // Not answered yet: nothing to judge.
+    let err = store.judge_complaint(c.id, true).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("not answered")),
+        "{err}"
+    );
+    assert_eq!(store.get_complaint(c.id).unwrap().unwrap().satisfied, None);
+
+    store
+        .answer_complaint(c.id, "Đã xử lý xong", "tuphap", "2026-03-04")
+        .unwrap();
+    let err = store
+        .answer_complaint(c.id, "Trả lời lại", "chutich", "2026-03-05")
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("answered already")),
+        "{err}"
+    );
+    let kept = store.get_complaint(c.id).unwrap().unwrap();
+    assert_eq!(kept.answer.as_deref(), Some("Đã xử lý xong"));
+    assert_eq!(kept.answered_by.as_deref(), Some("tuphap"));
+    assert_eq!(kept.answered_on.as_deref(), Some("2026-03-04"));
+
+    store.judge_complaint(c.id, false).unwrap();
+    let err = store.judge_complaint(c.id, true).unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict(m) if m.contains("judged already")),
+        "{err}"
+    );
+    let judged = store.get_complaint(c.id).unwrap().unwrap();
+    assert_eq!(judged.satisfied, Some(false));
+    assert_eq!(judged.answer, kept.answer);
+
+    // A satisfied verdict reads back as such.
+    let other = store
+        .add_complaint(&complaint("K-1", "Thái độ cán bộ", 3))
+        .unwrap();
+    store
+        .answer_complaint(other.id, "Đã nhắc nhở cán bộ", "chutich", "2026-03-06")
+        .unwrap();
+    store.judge_complaint(other.id, true).unwrap();
+    assert_eq!(
+        store.get_complaint(other.id).unwrap().unwrap().satisfied,
+        Some(true)
+    );
+
+    // No such complaint.
+    let missing = other.id + 100;
+    assert!(matches!(
+        store.answer_complaint(missing, "Trả lời", "tuphap", "2026-03-04"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.judge_complaint(missing, true),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+fn a_refused_complaint_writes_nothing(store: &dyn Store) {
+    store
+        .insert_dossiers(&[dossier("K-1", None, "processing", "justice", 1)])
+        .unwrap();
+    let err = store
+        .add_complaint(&complaint("K-9", "Hồ sơ không có", 2))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+    for blank in ["", "   ", "\n\t", "\u{3000}"] {
+        let err = store
+            .add_complaint(&complaint("K-1", blank, 2))
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m == "complaint text: must not be blank"),
+            "{blank:?}: {err}"
+        );
+    }
+    assert!(complaint_ids(store, ComplaintFilter::default()).is_empty());
+
+    let c = store
+        .add_complaint(&complaint("K-1", "Chậm xử lý", 2))
+        .unwrap();
+    for blank in ["", " \n "] {
+        let err = store
+            .answer_complaint(c.id, blank, "tuphap", "2026-03-04")
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict(m) if m == "complaint answer: must not be blank"),
+            "{blank:?}: {err}"
+        );
+    }
+    assert_eq!(store.get_complaint(c.id).unwrap().unwrap().answer, None);
+    assert_eq!(
+        complaint_ids(
+            store,
+            ComplaintFilter {
+                open_only: true,
+                ..ComplaintFilter::default()
+            }
+        ),
+        [c.id]
+    );
+}
+
 const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
 fn link(
@@ -2210,6 +2429,9 @@ contract!(
     attachments_are_stored_once_and_linked,
     civil_status_books_are_numbered_and_listed,
     concurrent_writers_get_distinct_lines_and_serials,
+    complaints_are_kept_and_listed_newest_first,
+    a_complaint_is_answered_once_then_judged_once,
+    a_refused_complaint_writes_nothing,
 );
 
 /// The register schema as version 1 of this program left it, with a person in it.
@@ -2232,8 +2454,9 @@ fn sqlite_migrates_a_schema_1_data_directory() {
     {
         let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
         conn.execute_batch(
-            "DROP TABLE attachment_links; DROP TABLE attachment_blobs;
-             DROP TABLE civil_status_entries; DROP TABLE serials; DROP TABLE dossiers;
+            "DROP TABLE complaints; DROP TABLE attachment_links;
+             DROP TABLE attachment_blobs; DROP TABLE civil_status_entries;
+             DROP TABLE serials; DROP TABLE dossiers;
              DROP TABLE reconcile_decisions; DROP TABLE reconcile_rows;
              DROP TABLE reconcile_runs; DROP TABLE sessions; DROP TABLE officers;",
         )
@@ -2254,6 +2477,10 @@ fn sqlite_migrates_a_schema_1_data_directory() {
         assert_eq!(s.count_officers().unwrap(), 0);
         // The one-stop shop's tables are there.
         assert_eq!(s.next_serial("receipt").unwrap(), 1);
+        assert!(s
+            .list_complaints(&ComplaintFilter::default())
+            .unwrap()
+            .is_empty());
         let admin = officer("admin", "Quản trị viên", "admin");
         s.insert_officer(&admin).unwrap();
         s.insert_session(&session("s1", "admin", 0)).unwrap();
@@ -2312,6 +2539,10 @@ fn pg_migrates_a_schema_1_database() {
     assert_eq!(s.count_officers().unwrap(), 1);
     assert_eq!(s.count_persons().unwrap(), 4);
     assert_eq!(s.next_serial("receipt").unwrap(), 1);
+    assert!(s
+        .list_complaints(&ComplaintFilter::default())
+        .unwrap()
+        .is_empty());
 }
 
 #[test]

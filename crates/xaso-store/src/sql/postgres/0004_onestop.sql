@@ -103,3 +103,29 @@ CREATE INDEX attachment_links_receipt ON attachment_links (receipt_number)
 CREATE INDEX attachment_links_person ON attachment_links (personal_id)
     WHERE personal_id IS NOT NULL;
 CREATE INDEX attachment_links_blob ON attachment_links (sha256);
+
+-- Complaints (phản ánh, kiến nghị) about the handling of a dossier. The answer is written
+-- once (answer, answered_by and answered_on together), then the complainant's verdict once.
+-- The text may hold personal data.
+CREATE TABLE complaints (
+    id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    receipt_number TEXT COLLATE "C" NOT NULL REFERENCES dossiers (receipt_number),
+    text           TEXT NOT NULL,
+    -- RFC 3339 UTC; text order is time order.
+    received_at    TEXT COLLATE "C" NOT NULL,
+    -- YYYY-MM-DD: the day the answer is due.
+    due_on         TEXT COLLATE "C" NOT NULL,
+    -- desk, online
+    channel        TEXT COLLATE "C" NOT NULL,
+    answer         TEXT,
+    answered_by    TEXT,
+    -- YYYY-MM-DD.
+    answered_on    TEXT COLLATE "C",
+    -- NULL until the complainant says.
+    satisfied      BOOLEAN,
+    CHECK ((answer IS NULL) = (answered_by IS NULL) AND (answer IS NULL) = (answered_on IS NULL)),
+    CHECK (satisfied IS NULL OR answer IS NOT NULL)
+);
+CREATE INDEX complaints_receipt ON complaints (receipt_number, received_at, id);
+CREATE INDEX complaints_received ON complaints (received_at, id);
+CREATE INDEX complaints_open ON complaints (received_at, id) WHERE answer IS NULL;
