@@ -72,10 +72,21 @@ impl Server {
     }
 
     fn start_with(data: &str, extra: &[&str]) -> Server {
+        Server::spawn(data, extra, &[])
+    }
+
+    /// A server with extra environment variables, such as the store's test hook
+    /// `XASO_TEST_ABORT_IN`.
+    fn start_env(data: &str, env: &[(&str, &str)]) -> Server {
+        Server::spawn(data, &[], env)
+    }
+
+    fn spawn(data: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(XASO)
             .args(["serve", "--data", data, "--listen", "127.0.0.1:0"])
             .args(extra)
             .env("XASO_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -877,4 +877,6 @@ fn a_second_factor_is_enrolled_then_required_and_codes_are_not_replayed() {
     assert_eq!(a.status, 401, "a used code is refused");
 }
 
+mod onestop;
 mod reconcile;
+mod shop_admin;
