@@ -1505,6 +1505,7 @@ pub async fn result_page(
             }
             div.qr-block {
                 figure #verify-qr { (qr_svg(&url)) figcaption { (tr(lang, "Quét mã để xác minh kết quả", "Scan to verify this result")) } }
+                p { (tr(lang, "Hoặc vào trang /xac-minh, nhập số hồ sơ và mã xác minh", "Or open /xac-minh with the receipt number and the verification code")) " " strong #verify-code { (verification_code(&state, &record.receipt_number)) } }
             }
             div.actions.no-print {
                 button type="button" data-print { (tr(lang, "In kết quả", "Print")) }

@@ -1183,3 +1183,226 @@ fn browser_desk_receives_a_birth_dossier_and_prints_the_receipt() {
         .collect();
     assert!(severe.is_empty(), "{severe:?}");
 }
+
+/// A single birth registration: a paper digitised onto the dossier lands in the mother's
+/// digital folder (a second dossier does not ask for it again); the result prints as a PDF
+/// with the child's name and a verification code the public page confirms; the citizen
+/// complains, the desk answers, the citizen is satisfied, and the indicators count it.
+#[test]
+fn papers_results_and_complaints_of_a_single_dossier() {
+    let town = commune("onestop-papers");
+    let server = Server::start(&town.data);
+    let (payload, _, _) = town.mother_card(&server);
+    let mut desk = town.staff(&server, DESK);
+    let mut justice = town.staff(&server, JUSTICE);
+    let birth = Birth::new();
+    let submit = |desk: &mut Client| {
+        let step2 = desk.start_dossier(&payload, "birth-registration", &[]);
+        let on_form: Vec<String> = eform_fields(&step2.body)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let fill: Vec<(&'static str, String)> = birth
+            .fill()
+            .into_iter()
+            .filter(|(k, _)| on_form.iter().any(|f| f == k))
+            .collect();
+        let a = desk.submit_dossier(&step2, &refs(&fill));
+        assert_eq!(a.status, 303, "{:?}", field_errors(&a.body));
+        (step2, a)
+    };
+    let (step2, a) = submit(&mut desk);
+    assert!(
+        !step2.body.contains("id=\"folder\""),
+        "an empty folder is not mentioned"
+    );
+    let receipt = receipt_of(&a);
+    let status_code = text_of(&desk.get(a.location()).body, "status-code").unwrap();
+
+    // A paper digitised at the desk: refused when it is not a picture or PDF.
+    let page = desk.get(&format!("/dossiers/{receipt}"));
+    let csrf = page.input_value("csrf").unwrap();
+    let select = &page.body[page.body.find("id=\"document\"").unwrap()..];
+    let document = attr(&select[select.find("<option").unwrap()..], "value").unwrap();
+    let post_paper = |c: &mut Client, bytes: &[u8]| {
+        let body = super::reconcile::multipart(
+            &[("csrf", &csrf), ("document", &document)],
+            Some(("giay.pdf", bytes)),
+        );
+        c.send_raw(
+            "POST",
+            &format!("/dossiers/{receipt}/attachments"),
+            &[(
+                "Content-Type",
+                format!(
+                    "multipart/form-data; boundary={}",
+                    super::reconcile::BOUNDARY
+                ),
+            )],
+            Some(&body),
+        )
+    };
+    let refused = post_paper(&mut desk, b"plain text, not a scan");
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let pdf_scan = b"%PDF-1.4\n% a scanned paper\n%%EOF\n";
+    let saved = post_paper(&mut desk, pdf_scan);
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let page = desk.get(&format!("/dossiers/{receipt}"));
+    let links = page.links("/attachments/");
+    assert_eq!(links.len(), 1, "{}", page.body);
+    let file = desk.send_raw("GET", &links[0], &[], None);
+    assert_eq!(file.body, pdf_scan);
+    // The next dossier of the same mother: the folder already holds the paper.
+    let step2 = desk.start_dossier(&payload, "birth-registration", &[]);
+    let folder = &step2.body[step2
+        .body
+        .find("id=\"folder\"")
+        .expect("the folder is shown")..];
+    assert!(
+        folder.contains(&document[..document.len().min(20)]),
+        "{folder}"
+    );
+
+    // The result, as a page and as a PDF.
+    desk.act_ok(&receipt, "assign", &[("officer", JUSTICE)]);
+    justice.act_ok(&receipt, "start", &[]);
+    assert_eq!(
+        justice.get(&format!("/dossiers/{receipt}/result")).status,
+        409,
+        "no result before approval"
+    );
+    justice.act_ok(&receipt, "approve", &[]);
+    let result = justice.get(&format!("/dossiers/{receipt}/result"));
+    assert_eq!(result.status, 200, "{}", result.body);
+    let verify = text_of(&result.body, "verify-code").expect("#verify-code");
+    let pdf = justice.send_raw("GET", &format!("/dossiers/{receipt}/result.pdf"), &[], None);
+    assert_eq!(pdf.status, 200);
+    assert_eq!(pdf.header("content-type"), Some("application/pdf"));
+    assert!(pdf.body.starts_with(b"%PDF-") && pdf.body.ends_with(b"%%EOF\n"));
+    let path = town.dir.path().join("result.pdf");
+    std::fs::write(&path, &pdf.body).unwrap();
+    match Command::new("pdftotext").arg(&path).arg("-").output() {
+        Ok(out) => {
+            let text = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(text.contains(birth.child), "{text}");
+            assert!(text.contains("Sổ đăng ký khai sinh"), "{text}");
+        }
+        Err(e) => assert!(
+            std::env::var_os("XASO_PDF_TOOLS_REQUIRED").is_none(),
+            "pdftotext: {e}"
+        ),
+    }
+    // The public verification page: right code, then a wrong one.
+    let public = Client::new(&server).get(&format!("/xac-minh?so={receipt}&ma={verify}"));
+    assert_eq!(public.status, 200, "{}", public.body);
+    assert_eq!(
+        text_of(&public.body, "verified-name").as_deref(),
+        Some(birth.child)
+    );
+    let wrong = Client::new(&server).get(&format!("/xac-minh?so={receipt}&ma=AAAAAAAAAAAA"));
+    assert_eq!(wrong.status, 404);
+    assert!(!wrong.body.contains(birth.child));
+    // Not overdue: no apology letter.
+    assert_eq!(
+        desk.get(&format!("/dossiers/{receipt}/apology")).status,
+        409
+    );
+
+    // A complaint from the public page, answered by the desk, judged by the citizen.
+    let mut citizen = Client::new(&server);
+    let status_page = format!("/tra-cuu?so={receipt}&ma={status_code}");
+    assert_eq!(citizen.get(&status_page).status, 200);
+    let blank = citizen.post(
+        "/tra-cuu/phan-anh",
+        &[("so", &receipt), ("ma", &status_code), ("text", "  ")],
+    );
+    assert_eq!(blank.status, 422, "{}", blank.body);
+    let sent = citizen.post(
+        "/tra-cuu/phan-anh",
+        &[
+            ("so", &receipt),
+            ("ma", &status_code),
+            ("text", "Cán bộ hẹn sai ngày trả"),
+        ],
+    );
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let forged = citizen.post(
+        "/tra-cuu/phan-anh",
+        &[("so", &receipt), ("ma", "x"), ("text", "spam")],
+    );
+    assert_eq!(forged.status, 404);
+    let page = desk.get(&format!("/dossiers/{receipt}"));
+    assert!(
+        page.body.contains("Cán bộ hẹn sai ngày trả"),
+        "{}",
+        page.body
+    );
+    let id = attr(
+        &page.body[page.body.find("data-complaint=").unwrap() - 5..],
+        "data-complaint",
+    )
+    .unwrap();
+    let csrf = page.input_value("csrf").unwrap();
+    let answered = desk.post(
+        &format!("/dossiers/{receipt}/complaints/{id}/answer"),
+        &[
+            ("csrf", &csrf),
+            ("answer", "Đã kiểm tra, hẹn trả đúng ngày; xin lỗi ông bà"),
+        ],
+    );
+    assert_eq!(answered.status, 303, "{}", answered.body);
+    let twice = desk.post(
+        &format!("/dossiers/{receipt}/complaints/{id}/answer"),
+        &[("csrf", &csrf), ("answer", "again")],
+    );
+    assert_eq!(twice.status, 409, "answered once: {}", twice.body);
+    let page = citizen.get(&status_page);
+    assert!(page.body.contains("xin lỗi ông bà"), "{}", page.body);
+    let judged = citizen.post(
+        "/tra-cuu/phan-anh/danh-gia",
+        &[
+            ("so", &receipt),
+            ("ma", &status_code),
+            ("id", &id),
+            ("satisfied", "1"),
+        ],
+    );
+    assert_eq!(judged.status, 200, "{}", judged.body);
+    let again = citizen.post(
+        "/tra-cuu/phan-anh/danh-gia",
+        &[
+            ("so", &receipt),
+            ("ma", &status_code),
+            ("id", &id),
+            ("satisfied", "0"),
+        ],
+    );
+    assert_eq!(again.status, 409);
+
+    // The indicators count the complaint, handled on time, to the citizen's satisfaction.
+    let json = desk.get("/indicators.json");
+    assert_eq!(json.status, 200, "{}", json.body);
+    let report: serde_json::Value = serde_json::from_str(&json.body).unwrap();
+    let indicator = |key: &str| {
+        report["report"]["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == key)
+            .cloned()
+            .unwrap_or_else(|| panic!("indicator {key}: {report}"))
+    };
+    for key in ["complaints-on-time", "complaint-satisfaction"] {
+        let i = indicator(key);
+        assert_eq!(i["numerator"], 1, "{key}: {i}");
+        assert_eq!(i["denominator"], 1, "{key}: {i}");
+        assert!(i["numerator_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == receipt.as_str()));
+    }
+}
