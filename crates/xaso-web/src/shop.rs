@@ -768,6 +768,15 @@ fn completion(
                     )
                 })?;
             let stored = person(store, &id)?;
+            // The household keeps its number; a head who leaves it must be replaced by the
+            // household's own procedure (change of household head), which this does not do.
+            let was_head = match &stored.person.household_id {
+                Some(h) => store
+                    .get_household(h)?
+                    .and_then(|h| h.head_personal_id)
+                    .is_some_and(|head| head.as_str() == id),
+                None => false,
+            };
             let mut p = stored.person.clone();
             let address = std::mem::take(&mut p.permanent_address);
             p.household_id = None;
@@ -776,6 +785,14 @@ fn completion(
             result.full_name = Some(p.full_name.clone());
             result.note_vi = "Đã xóa đăng ký thường trú".to_owned();
             result.note_en = "Permanent residence deleted".to_owned();
+            if was_head {
+                result
+                    .note_vi
+                    .push_str("; người này là chủ hộ: hộ cần làm thủ tục thay đổi chủ hộ");
+                result.note_en.push_str(
+                    "; this person was the household head: the household must name a new head",
+                );
+            }
             change.register.push(RegisterEffect::Update {
                 person: p.clone(),
                 expected_version: stored.version,

@@ -170,7 +170,23 @@ fn procedure_name(state: &AppState, lang: Lang, code: &str) -> String {
         .map_or(code.to_owned(), |p| text(lang, &p.name).to_owned())
 }
 
-fn vn_date(iso: &str) -> String {
+/// An action as the history lists it.
+fn action_label(lang: Lang, kind: ActionKind) -> &'static str {
+    let vi = match kind {
+        ActionKind::Assign => "chuyển xử lý",
+        ActionKind::StartProcessing => "bắt đầu xử lý",
+        ActionKind::RequestSupplement => "yêu cầu bổ sung",
+        ActionKind::SupplementReceived => "nhận hồ sơ bổ sung",
+        ActionKind::Approve => "phê duyệt",
+        ActionKind::Reject => "từ chối",
+        ActionKind::MarkResultReady => "có kết quả",
+        ActionKind::ReturnResult => "trả kết quả",
+        ActionKind::Withdraw => "rút hồ sơ",
+    };
+    lang.pick(kind.verb(), vi)
+}
+
+pub(crate) fn vn_date(iso: &str) -> String {
     match shop::parse_date(iso) {
         Some(d) => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
         None => iso.to_owned(),
@@ -1013,7 +1029,7 @@ async fn dossier_view(
             ol.history { @for e in d.history() {
                 li {
                     (super::local_time(&xaso_store::format_utc(e.at))) " — " (e.actor) " (" (lang.role(e.role)) "): "
-                    (e.action.kind().verb()) " → " (tr(lang, e.to.label_vi(), state_en(e.to)))
+                    (action_label(lang, e.action.kind())) " → " (tr(lang, e.to.label_vi(), state_en(e.to)))
                     @match &e.action {
                         Action::Reject { reason } | Action::Withdraw { reason } => { " — " (reason) }
                         Action::RequestSupplement { reason, missing_documents } => { " — " (reason) ": " (missing_documents.join("; ")) }
@@ -1228,6 +1244,28 @@ pub async fn act(
         )),
     )
     .await?;
+    if outcome.is_ok() && kind == ActionKind::Approve {
+        // The person the approval registered or changed (a newborn, the deceased) is the
+        // subject of a record of their own.
+        let target = receipt.clone();
+        let changed = read(&state, move |s| s.get_dossier(&target))
+            .await
+            .or_page(lang)?
+            .and_then(|r| shop::step_result(&r))
+            .and_then(|r| r.personal_id);
+        if let Some(id) = changed.filter(|id| Some(id) != view.loaded.record.applicant_id.as_ref())
+        {
+            audit(
+                &state,
+                &officer,
+                "register.change",
+                "/dossiers/{receipt}/act",
+                Some(id),
+                Some(format!("{receipt} {}", view.loaded.record.procedure_code)),
+            )
+            .await?;
+        }
+    }
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/dossiers/{receipt}")).into_response()),
         Err(e)

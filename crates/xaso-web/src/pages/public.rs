@@ -13,7 +13,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use xaso_domain::dossier::local_time;
 
-use super::dossiers::{status_code, tr};
+use super::dossiers::{status_code, tr, vn_date};
 use super::{layout, notice, Chrome, PageLang};
 use crate::i18n::Lang;
 use crate::shop::{self, Loaded};
@@ -155,7 +155,7 @@ pub async fn status_page(
             dt { (tr(lang, "Mã hồ sơ", "Receipt number")) } dd #receipt-number { (record.receipt_number) }
             dt { (tr(lang, "Thủ tục", "Procedure")) } dd { (name) }
             dt { (tr(lang, "Tình trạng", "Status")) } dd #public-state { (state_text) }
-            dt { (tr(lang, "Hẹn trả kết quả", "Results due")) } dd { (record.due_on) }
+            dt { (tr(lang, "Hẹn trả kết quả", "Results due")) } dd { (vn_date(&record.due_on)) }
         }
         @if !steps.is_empty() {
             table.results {
@@ -164,7 +164,7 @@ pub async fn status_page(
                     tr {
                         td { (state.shop().procedure(&s.record.procedure_code).map_or(s.record.procedure_code.clone(), |p| lang.pick(&p.name.en, &p.name.vi).to_owned())) }
                         td { @if let Some(d) = &s.dossier { (tr(lang, d.state().label_vi(), d.state().name())) } }
-                        td { (s.record.due_on) }
+                        td { (vn_date(&s.record.due_on)) }
                     }
                 } }
             }
@@ -187,7 +187,7 @@ pub async fn status_page(
         @for c in &complaints {
             div.complaint data-complaint=(c.id) {
                 p { strong { (tr(lang, "Nội dung", "Complaint")) } ": " (c.complaint.text) }
-                p { (tr(lang, "Hạn trả lời", "Answer due")) ": " (c.complaint.due_on) }
+                p { (tr(lang, "Hạn trả lời", "Answer due")) ": " (vn_date(&c.complaint.due_on)) }
                 @if let Some(a) = &c.answer {
                     p.answer { strong { (tr(lang, "Trả lời", "Answer")) } ": " (a) }
                     @if c.satisfied.is_none() {
@@ -436,7 +436,7 @@ pub async fn complain(
                         "Đã nhận phản ánh; hạn trả lời:",
                         "Complaint received; answer due on"
                     ),
-                    c.complaint.due_on
+                    vn_date(&c.complaint.due_on)
                 ),
             ),
             StatusCode::OK,

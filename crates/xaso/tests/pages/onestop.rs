@@ -1275,6 +1275,15 @@ fn papers_results_and_complaints_of_a_single_dossier() {
     let result = justice.get(&format!("/dossiers/{receipt}/result"));
     assert_eq!(result.status, 200, "{}", result.body);
     let verify = text_of(&result.body, "verify-code").expect("#verify-code");
+    // The newborn is the subject of an audit record of their own.
+    let child_id = text_of(&result.body, "result-id").expect("#result-id");
+    let (s, log) = server.get_json(
+        &format!("/api/v1/audit?action=register.change&subject={child_id}"),
+        &town.admin,
+    );
+    assert_eq!(s, 200, "{log}");
+    assert_eq!(log["count"], 1, "{log}");
+    assert_eq!(log["records"][0]["actor"], JUSTICE, "{log}");
     let pdf = justice.send_raw("GET", &format!("/dossiers/{receipt}/result.pdf"), &[], None);
     assert_eq!(pdf.status, 200);
     assert_eq!(pdf.header("content-type"), Some("application/pdf"));
