@@ -132,6 +132,14 @@ async fn books_view(
                 }
             } }
         }
+        @if may_write(officer.role) && entries.iter().any(|e| e.entry.paper_book.is_some()) {
+            form.no-print method="post" action="/civil-status/reconcile" {
+                (officer.csrf_field())
+                input type="hidden" name="kind" value=(kind);
+                input type="hidden" name="year" value=(year);
+                button #reconcile-book type="submit" { (tr(lang, "Đối chiếu các mục số hóa với CSDL dân cư", "Reconcile the digitised entries with the register")) }
+            }
+        }
         @if may_write(officer.role) {
             h2 { (tr(lang, "Số hóa một trang sổ giấy", "Digitise an entry of an old paper book")) }
             form.sheet method="post" action="/civil-status" enctype="multipart/form-data" {
@@ -420,4 +428,107 @@ pub async fn attachment(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReconcileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    year: String,
+}
+
+/// Sends a book's digitised entries to the data-cleaning engine as a list (kind
+/// "civil-status"): the officer maps the columns, the run matches every entry against the
+/// register, and the review queue settles the doubtful ones.
+pub async fn reconcile_book(
+    State(state): State<AppState>,
+    officer: Officer,
+    axum::Form(form): axum::Form<ReconcileForm>,
+) -> Result<Response, PageError> {
+    let lang = officer.lang;
+    officer.check_csrf(&state, &form.csrf)?;
+    officer.require(
+        may_write(officer.role),
+        tr(
+            lang,
+            "Chỉ công chức tư pháp - hộ tịch hoặc quản trị viên đối chiếu sổ hộ tịch.",
+            "Only justice officers or admins reconcile the books.",
+        ),
+    )?;
+    let kind = KINDS
+        .iter()
+        .find(|k| k.0 == form.kind.trim())
+        .map_or("birth", |k| k.0)
+        .to_owned();
+    let Some(year) = form.year.trim().parse::<i32>().ok() else {
+        return Err(PageError::new(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "year: phải là năm", "year: expected a year"),
+        ));
+    };
+    let filter = CivilStatusFilter {
+        kind: Some(kind.clone()),
+        year: Some(year),
+        digitised: Some(true),
+        limit: 100_000,
+        ..Default::default()
+    };
+    let entries = read(&state, move |s| s.list_civil_status(&filter))
+        .await
+        .or_page(lang)?;
+    if entries.is_empty() {
+        let q = BookQuery {
+            kind: kind.clone(),
+            year: year.to_string(),
+        };
+        let text = tr(
+            lang,
+            "Sổ này chưa có mục nào được số hóa.",
+            "This book has no digitised entry.",
+        )
+        .to_owned();
+        return books_view(&state, &officer, &q, Some(("info", text)), StatusCode::OK).await;
+    }
+    // Headers the column mapping recognises; the date of birth only for a birth book.
+    let birth = kind == "birth";
+    let mut headers = vec!["Họ và tên".to_owned(), "Số định danh".to_owned()];
+    if birth {
+        headers.push("Ngày sinh".to_owned());
+    }
+    headers.extend(["Quyển số".to_owned(), "Số thứ tự".to_owned()]);
+    let rows = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut cells = vec![
+                e.entry.full_name.clone(),
+                e.entry.personal_id.clone().unwrap_or_default(),
+            ];
+            if birth {
+                cells.push(e.entry.event_date.clone());
+            }
+            cells.push(e.entry.paper_book.clone().unwrap_or_default());
+            cells.push(e.entry.paper_line.clone().unwrap_or_default());
+            (i + 2, cells)
+        })
+        .collect();
+    let record = audit_record(
+        &officer.principal(),
+        "civil-status.reconcile",
+        "/civil-status/reconcile",
+        None,
+    );
+    audited(&state, vec![record]).await.or_page(lang)?;
+    super::reconcile::to_mapping(
+        &state,
+        &officer,
+        "civil-status",
+        format!("so-ho-tich-{kind}-{year}.csv"),
+        headers,
+        rows,
+    )
 }

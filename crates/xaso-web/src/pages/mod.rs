@@ -267,6 +267,10 @@ pub fn routes() -> Router<AppState> {
                 .post(civil_status::digitise)
                 .layer(DefaultBodyLimit::max(civil_status::BODY_LIMIT)),
         )
+        .route(
+            "/civil-status/reconcile",
+            post(civil_status::reconcile_book),
+        )
         .route("/attachments/{sha256}", get(civil_status::attachment))
         .route("/admin/catalogue", get(shop_admin::catalogue_page))
         .route(

@@ -963,8 +963,21 @@ pub async fn upload(
             return runs_view(&state, &officer, kind, Some(("error", text)), invalid).await;
         }
     };
-    let token =
-        new_token().map_err(|e| PageError::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    to_mapping(&state, &officer, kind, file_name, headers, rows)
+}
+
+/// Keeps a list read (from an upload, or built from records the commune holds, such as the
+/// digitised civil-status entries) for its officer, and sends them to its column mapping.
+pub(crate) fn to_mapping(
+    state: &AppState,
+    officer: &Officer,
+    kind: &str,
+    file_name: String,
+    headers: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+) -> Result<Response, PageError> {
+    let token = new_token()
+        .map_err(|e| PageError::new(officer.lang, StatusCode::INTERNAL_SERVER_ERROR, e))?;
     state.web.jobs.keep(
         token.clone(),
         Pending {
