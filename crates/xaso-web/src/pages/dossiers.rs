@@ -796,7 +796,14 @@ async fn load_view(state: &AppState, officer: &Officer, receipt: &str) -> Result
         })
     })
     .await?;
-    if !may_see(officer, &view.loaded.record) {
+    // A handling role sees a group only when one of its steps is theirs.
+    let group_of_theirs = view.loaded.record.state != GROUP_STATE
+        || !xaso_domain::dossier::is_handling_role(officer.role)
+        || view
+            .steps
+            .iter()
+            .any(|s| s.record.handling_role == officer.role.as_str());
+    if !may_see(officer, &view.loaded.record) || !group_of_theirs {
         return Err(forbidden(lang));
     }
     Ok(view)
