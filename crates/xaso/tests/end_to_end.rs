@@ -16,11 +16,16 @@ const XASO: &str = env!("CARGO_BIN_EXE_xaso");
 
 struct TempDir(PathBuf);
 
+/// Twelve random hex digits, to name throw-away directories and databases.
+fn random_suffix() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 impl TempDir {
     fn new(tag: &str) -> TempDir {
-        let mut b = [0u8; 6];
-        getrandom::fill(&mut b).unwrap();
-        let suffix: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let suffix = random_suffix();
         let p = std::env::temp_dir().join(format!("xaso-e2e-{tag}-{suffix}"));
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
@@ -33,6 +38,91 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A throw-away PostgreSQL database on the server `XASO_TEST_DATABASE_URL` names (where `psql`
+/// may create databases), dropped on drop (with any connection a server still holds).
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn new(tag: &str) -> PgDatabase {
+        let admin_url = std::env::var("XASO_TEST_DATABASE_URL")
+            .expect("XASO_TEST_DATABASE_URL must name a PostgreSQL database");
+        let name = format!("xaso_e2e_{tag}_{}", random_suffix());
+        let out = Command::new("psql")
+            .args([&admin_url, "-v", "ON_ERROR_STOP=1", "-qc"])
+            .arg(format!("CREATE DATABASE {name}"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "psql: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The same server and options, another database.
+        let (address, options) = match admin_url.split_once('?') {
+            Some((a, o)) => (a, format!("?{o}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let (base, _) = address.rsplit_once('/').unwrap();
+        let url = format!("{base}/{name}{options}");
+        PgDatabase {
+            admin_url,
+            name,
+            url,
+        }
+    }
+
+    fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([&self.admin_url, "-qc"])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .output();
+    }
+}
+
+/// Where a test's register and store live: the SQLite file in the data directory, or a
+/// throw-away PostgreSQL database (the data directory still holds the files, such as the
+/// demo's lists).
+enum Backend {
+    Sqlite,
+    Postgres(PgDatabase),
+}
+
+impl Backend {
+    /// A fresh PostgreSQL database (see [`PgDatabase`]).
+    fn postgres(tag: &str) -> Backend {
+        Backend::Postgres(PgDatabase::new(tag))
+    }
+
+    /// The store's name, as `xaso serve` prints it.
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The arguments that choose this backend, given to every `xaso` command beside `--data`.
+    fn args(&self) -> Vec<&str> {
+        match self {
+            Backend::Sqlite => Vec::new(),
+            Backend::Postgres(db) => vec!["--database-url", db.url()],
+        }
     }
 }
 
@@ -212,9 +302,16 @@ impl Drop for Server {
 }
 
 fn token(data: &str, name: &str, role: &str) -> String {
-    let out = ok(&xaso(&[
+    token_with(data, &[], name, role)
+}
+
+/// `token` with extra arguments, such as a backend's.
+fn token_with(data: &str, extra: &[&str], name: &str, role: &str) -> String {
+    let mut args = vec![
         "admin", "token", "create", "--data", data, "--name", name, "--role", role,
-    ]));
+    ];
+    args.extend_from_slice(extra);
+    let out = ok(&xaso(&args));
     let t = out.trim().to_string();
     assert!(
         t.starts_with("xaso_") && !t.contains('\n'),
@@ -912,48 +1009,11 @@ fn an_xlsx_typed_by_hand_imports_with_ids_and_dates_repaired() {
 #[test]
 #[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
 fn pg_import_serve_and_look_up() {
-    let admin_url = std::env::var("XASO_TEST_DATABASE_URL")
-        .expect("XASO_TEST_DATABASE_URL must name a PostgreSQL database");
-    let mut b = [0u8; 6];
-    getrandom::fill(&mut b).unwrap();
-    let db_name = format!(
-        "xaso_e2e_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    );
-    let psql = |sql: &str| {
-        let out = Command::new("psql")
-            .args([&admin_url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "psql: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    psql(&format!("CREATE DATABASE {db_name}"));
-    struct OnDrop(Box<dyn Fn()>);
-    impl Drop for OnDrop {
-        fn drop(&mut self) {
-            (self.0)()
-        }
-    }
-    let (url_for_drop, name_for_drop) = (admin_url.clone(), db_name.clone());
-    let _cleanup = OnDrop(Box::new(move || {
-        let _ = Command::new("psql")
-            .args([
-                &url_for_drop,
-                "-qc",
-                &format!("DROP DATABASE IF EXISTS {name_for_drop} WITH (FORCE)"),
-            ])
-            .output();
-    }));
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{db_name}");
-
+    let db = PgDatabase::new("import");
+    let url = db.url();
     let dir = TempDir::new("pg");
     let file = small_register(dir.path());
-    let out = xaso(&["import", "registry", "--database-url", &url, &file]);
+    let out = xaso(&["import", "registry", "--database-url", url, &file]);
     ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("imported 4 persons"));
     let token = ok(&xaso(&[
@@ -961,7 +1021,7 @@ fn pg_import_serve_and_look_up() {
         "token",
         "create",
         "--database-url",
-        &url,
+        url,
         "--name",
         "pg",
         "--role",
@@ -969,29 +1029,8 @@ fn pg_import_serve_and_look_up() {
     ]));
     let token = token.trim();
 
-    let mut child = Command::new(XASO)
-        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
-        .env("XASO_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let second = lines.next().unwrap().unwrap();
-    assert!(second.contains("postgres (4 persons)"), "{second}");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    let server = Server {
-        child,
-        addr,
-        printed: Default::default(),
-    };
+    let server = Server::start_with(&data_arg(dir.path()), &["--database-url", url]);
+    server.printed_until("postgres (4 persons)");
 
     let (s, p) = server.get_json("/api/v1/persons/038177000002", token);
     assert_eq!(s, 200);

@@ -280,19 +280,18 @@ impl Client {
 }
 
 pub fn officer(data: &str, login: &str, role: &str) -> String {
-    let out = ok(&xaso(&[
-        "admin",
-        "officer",
-        "create",
-        "--data",
-        data,
-        "--login",
-        login,
-        "--name",
-        &format!("Cán bộ {login}"),
-        "--role",
+    officer_with(data, &[], login, role)
+}
+
+/// `officer` with extra arguments, such as a backend's.
+pub fn officer_with(data: &str, extra: &[&str], login: &str, role: &str) -> String {
+    let name = format!("Cán bộ {login}");
+    let mut args = vec![
+        "admin", "officer", "create", "--data", data, "--login", login, "--name", &name, "--role",
         role,
-    ]));
+    ];
+    args.extend_from_slice(extra);
+    let out = ok(&xaso(&args));
     let p = out.trim().to_string();
     assert!(
         p.len() >= 12 && !p.contains('\n'),

@@ -672,57 +672,17 @@ fn a_run_that_cannot_finish_says_why() {
 #[test]
 #[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
 fn pg_reconcile_from_the_pages() {
-    let admin_url = std::env::var("XASO_TEST_DATABASE_URL")
-        .expect("XASO_TEST_DATABASE_URL must name a PostgreSQL database");
-    let mut b = [0u8; 6];
-    getrandom::fill(&mut b).unwrap();
-    let db_name = format!(
-        "xaso_e2e_rc_{}",
-        b.iter().map(|x| format!("{x:02x}")).collect::<String>()
-    );
-    let psql = |sql: &str| {
-        let out = std::process::Command::new("psql")
-            .args([&admin_url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "psql: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    psql(&format!("CREATE DATABASE {db_name}"));
-    struct DropDb(String, String);
-    impl Drop for DropDb {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("psql")
-                .args([
-                    &self.0,
-                    "-qc",
-                    &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.1),
-                ])
-                .output();
-        }
-    }
-    let _cleanup = DropDb(admin_url.clone(), db_name.clone());
-    let (base, _) = admin_url.rsplit_once('/').unwrap();
-    let url = format!("{base}/{db_name}");
-
+    let db = PgDatabase::new("rc");
+    let url = db.url();
     let dir = TempDir::new("pg-reconcile");
     let file = small_register(dir.path());
-    ok(&xaso(&[
-        "import",
-        "registry",
-        "--database-url",
-        &url,
-        &file,
-    ]));
+    ok(&xaso(&["import", "registry", "--database-url", url, &file]));
     let otp = ok(&xaso(&[
         "admin",
         "officer",
         "create",
         "--database-url",
-        &url,
+        url,
         "--login",
         "cong.an",
         "--name",
@@ -732,27 +692,7 @@ fn pg_reconcile_from_the_pages() {
     ]))
     .trim()
     .to_string();
-    let mut child = std::process::Command::new(XASO)
-        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
-        .env("XASO_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
-    let first = lines.next().unwrap().unwrap();
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    std::thread::spawn(move || for _ in lines {});
-    let server = Server {
-        child,
-        addr,
-        printed: Default::default(),
-    };
+    let server = Server::start_with(&data_arg(dir.path()), &["--database-url", url]);
     let mut police = Client::new(&server);
     police.first_login("cong.an", &otp, PASSWORD);
     let csrf = police.csrf("/reconcile");

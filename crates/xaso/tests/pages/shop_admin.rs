@@ -255,11 +255,22 @@ fn old_paper_entries_are_digitised_with_their_scanned_page() {
         &[("csrf", &csrf), ("kind", "birth"), ("year", "1998")],
     );
     assert_eq!(a.status, 303, "{}", a.body);
-    assert!(a.location().starts_with("/reconcile/upload/"), "{}", a.location());
+    assert!(
+        a.location().starts_with("/reconcile/upload/"),
+        "{}",
+        a.location()
+    );
     let mapping = justice.get(a.location());
     assert_eq!(mapping.status, 200, "{}", mapping.body);
-    assert!(mapping.body.contains("so-ho-tich-birth-1998.csv"), "{}", mapping.body);
-    assert!(mapping.body.contains("Trần Thị Bưởi"), "the rows are previewed");
+    assert!(
+        mapping.body.contains("so-ho-tich-birth-1998.csv"),
+        "{}",
+        mapping.body
+    );
+    assert!(
+        mapping.body.contains("Trần Thị Bưởi"),
+        "the rows are previewed"
+    );
     // The desk cannot read the books, but may open attachments of dossiers.
     assert_eq!(desk.get("/civil-status?kind=birth&year=1998").status, 403);
 }
