@@ -645,6 +645,18 @@ fn birth_group(backend: Backend) {
         403,
         "the police do not see the justice step"
     );
+    // A land officer has no step in the group: neither the group nor its steps.
+    let land_otp = officer_with(&town.data, &town.backend.args(), "dia.chinh", "land");
+    let mut land = Client::new(&server);
+    land.first_login("dia.chinh", &land_otp, PASSWORD);
+    for r in [&group, &birth_step] {
+        assert_eq!(land.get(&format!("/dossiers/{r}")).status, 403, "{r}");
+    }
+    assert_eq!(
+        police.get(&format!("/dossiers/{group}")).status,
+        200,
+        "the police have a step"
+    );
 
     // The police cannot register the child's residence before the birth is registered.
     police.act_ok(&residence_step, "start", &[]);
