@@ -11,7 +11,9 @@
 //! [`compare`] puts a scanned card beside the register's record, reading the card's printed
 //! address (old units on cards issued before July 2025) into the communes in force.
 
+pub mod chip;
 pub mod compare;
+pub mod lds;
 
 use std::fmt;
 

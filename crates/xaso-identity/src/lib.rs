@@ -1,12 +1,13 @@
-//! Who is acting: bearer tokens for systems, the principal a request runs as, and the pure
-//! building blocks of officer accounts (citizen e-ID and the OpenID Connect provider come
-//! later):
+//! Who is acting: bearer tokens for systems, the principal a request runs as, the pure
+//! building blocks of officer accounts, and the pure core of the OpenID Connect provider:
 //! - [`password`]: argon2id password hashes (OWASP parameters), the password policy, the
 //!   first-run admin's one-time password;
 //! - [`totp`]: the optional second factor (RFC 6238 TOTP, RFC 4648 base32, `otpauth://` URIs);
 //! - [`lockout`]: account lockout after repeated failures, and token-bucket rate limits;
 //! - [`session`]: session ids and idle/absolute timeouts;
-//! - [`csrf`]: CSRF tokens bound to the session.
+//! - [`csrf`]: CSRF tokens bound to the session;
+//! - [`oidc`]: the OpenID Connect provider's decisions (JWS/JWK and key rotation, discovery,
+//!   authorization requests, codes and PKCE, client authentication, ID/access/refresh tokens).
 //!
 //! Nothing here does I/O other than reading the OS random source; time is always passed in.
 //!
@@ -26,6 +27,7 @@
 pub mod csrf;
 pub mod error;
 pub mod lockout;
+pub mod oidc;
 pub mod password;
 pub mod session;
 pub mod totp;
@@ -42,7 +44,7 @@ pub const TOKEN_PREFIX: &str = "xaso_";
 /// Who a request or command runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// The token's name, the officer's login, or "cli:<user>".
+    /// The token's name, the officer's login, or `cli:<user>`.
     pub name: String,
     pub kind: PrincipalKind,
     pub role: Role,

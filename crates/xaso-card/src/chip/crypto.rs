@@ -1,0 +1,208 @@
+//! The symmetric cryptography of Basic Access Control and its secure messaging (Doc 9303
+//! Part 11, 9.7 and 9.8): two-key 3DES in CBC mode with a zero IV, the ISO/IEC 9797-1 MAC
+//! algorithm 3 ("retail MAC") with DES, padding method 2, and the SHA-1 key derivation
+//! function.
+
+use des::cipher::generic_array::GenericArray;
+use des::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use des::{Des, TdesEde2};
+use sha1::{Digest, Sha1};
+
+/// Counter of the key derivation function for an encryption key.
+pub const KDF_ENC: u32 = 1;
+/// Counter of the key derivation function for a MAC key.
+pub const KDF_MAC: u32 = 2;
+
+/// ISO/IEC 9797-1 padding method 2: `80`, then `00` up to a multiple of eight bytes (always
+/// at least one byte added).
+pub fn pad(data: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(data.len() + 8);
+    v.extend_from_slice(data);
+    v.push(0x80);
+    while !v.len().is_multiple_of(8) {
+        v.push(0);
+    }
+    v
+}
+
+/// Removes padding method 2; `None` when the data does not end with `80` and zeros.
+pub fn unpad(data: &[u8]) -> Option<&[u8]> {
+    let last = data.iter().rposition(|&b| b != 0)?;
+    if data.get(last) == Some(&0x80) && data.len() - last <= 8 {
+        data.get(..last)
+    } else {
+        None
+    }
+}
+
+/// Sets each byte's lowest bit so that it has an odd number of ones (DES key parity).
+pub fn adjust_parity(key: &mut [u8]) {
+    for b in key {
+        let high = *b & 0xFE;
+        *b = high | u8::from(high.count_ones().is_multiple_of(2));
+    }
+}
+
+/// The key derivation function for 3DES (Doc 9303 Part 11, 9.7.1): the first 16 bytes of
+/// SHA-1(seed ‖ counter as 32-bit big-endian), parity adjusted. `counter` is [`KDF_ENC`] or
+/// [`KDF_MAC`].
+pub fn derive_key(seed: &[u8], counter: u32) -> [u8; 16] {
+    let mut h = Sha1::new();
+    h.update(seed);
+    h.update(counter.to_be_bytes());
+    let digest = h.finalize();
+    let mut key = [0u8; 16];
+    for (k, d) in key.iter_mut().zip(digest.iter()) {
+        *k = *d;
+    }
+    adjust_parity(&mut key);
+    key
+}
+
+/// The first 16 bytes of SHA-1(data): BAC's K_seed from the MRZ information.
+pub fn sha1_16(data: &[u8]) -> [u8; 16] {
+    let digest = Sha1::digest(data);
+    let mut out = [0u8; 16];
+    for (o, d) in out.iter_mut().zip(digest.iter()) {
+        *o = *d;
+    }
+    out
+}
+
+fn tdes(key: &[u8; 16]) -> TdesEde2 {
+    TdesEde2::new(&GenericArray::from(*key))
+}
+
+fn halves(key: &[u8; 16]) -> ([u8; 8], [u8; 8]) {
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    a.copy_from_slice(&key[..8]);
+    b.copy_from_slice(&key[8..]);
+    (a, b)
+}
+
+/// 3DES-CBC encryption with a zero IV of whole blocks; `None` when the length is not a
+/// multiple of eight.
+pub fn tdes_cbc_encrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if !data.len().is_multiple_of(8) {
+        return None;
+    }
+    let cipher = tdes(key);
+    let mut out = Vec::with_capacity(data.len());
+    let mut chain = GenericArray::from([0u8; 8]);
+    for block in data.chunks_exact(8) {
+        for (c, b) in chain.iter_mut().zip(block) {
+            *c ^= b;
+        }
+        cipher.encrypt_block(&mut chain);
+        out.extend_from_slice(&chain);
+    }
+    Some(out)
+}
+
+/// Pads (method 2) and encrypts: the cryptogram of secure messaging's data objects.
+pub fn tdes_cbc_encrypt_padded(key: &[u8; 16], data: &[u8]) -> Vec<u8> {
+    // Padded data is whole blocks, so this cannot be `None`.
+    tdes_cbc_encrypt(key, &pad(data)).unwrap_or_default()
+}
+
+/// 3DES-CBC decryption with a zero IV; `None` when the length is not a multiple of eight.
+pub fn tdes_cbc_decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if !data.len().is_multiple_of(8) {
+        return None;
+    }
+    let cipher = tdes(key);
+    let mut out = Vec::with_capacity(data.len());
+    let mut previous = [0u8; 8];
+    for block in data.chunks_exact(8) {
+        let mut b = GenericArray::clone_from_slice(block);
+        cipher.decrypt_block(&mut b);
+        for (o, p) in b.iter_mut().zip(previous.iter()) {
+            *o ^= p;
+        }
+        out.extend_from_slice(&b);
+        for (p, c) in previous.iter_mut().zip(block) {
+            *p = *c;
+        }
+    }
+    Some(out)
+}
+
+/// ISO/IEC 9797-1 MAC algorithm 3 with DES and padding method 2 (the data is padded here):
+/// single-DES CBC under the key's first half over every block, then the last result decrypted
+/// under the second half and encrypted again under the first.
+pub fn retail_mac(key: &[u8; 16], data: &[u8]) -> [u8; 8] {
+    let (ka, kb) = halves(key);
+    let ka = Des::new(&GenericArray::from(ka));
+    let kb = Des::new(&GenericArray::from(kb));
+    let mut h = GenericArray::from([0u8; 8]);
+    for block in pad(data).chunks_exact(8) {
+        for (x, b) in h.iter_mut().zip(block) {
+            *x ^= b;
+        }
+        ka.encrypt_block(&mut h);
+    }
+    kb.decrypt_block(&mut h);
+    ka.encrypt_block(&mut h);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&h);
+    out
+}
+
+/// Compares two MACs without stopping at the first difference.
+pub fn mac_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::chip::test_hex::h;
+    use proptest::prelude::*;
+
+    #[test]
+    fn padding_method_2() {
+        assert_eq!(pad(&[]), h("8000000000000000"));
+        assert_eq!(pad(&h("011E")), h("011E800000000000"));
+        assert_eq!(pad(&h("0102030405060708")).len(), 16);
+        assert_eq!(unpad(&h("011E800000000000")), Some(&h("011E")[..]));
+        assert_eq!(unpad(&h("011E000000000000")), None);
+        assert_eq!(unpad(&h("0000000000000000")), None);
+        assert_eq!(unpad(&[]), None);
+        // The 80 must be in the last block.
+        assert_eq!(unpad(&h("80000000000000000000")), None);
+    }
+
+    #[test]
+    fn parity() {
+        // Doc 9303 Part 11 D.2: SHA-1 output before and after adjustment.
+        let mut k = h("AB94FCEDF2664EDFB9B291F85D7F77F2");
+        adjust_parity(&mut k);
+        assert_eq!(k, h("AB94FDECF2674FDFB9B391F85D7F76F2"));
+    }
+
+    #[test]
+    fn the_retail_mac_of_the_worked_example() {
+        // Doc 9303 Part 11 D.3: M_IFD over E_IFD under K_mac.
+        let k_mac: [u8; 16] = h("7962D9ECE03D1ACD4C76089DCE131543").try_into().unwrap();
+        let e_ifd = h("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2");
+        assert_eq!(retail_mac(&k_mac, &e_ifd).to_vec(), h("5F1448EEA8AD90A7"));
+    }
+
+    proptest! {
+        #[test]
+        fn cbc_round_trips(key in any::<[u8; 16]>(), data in prop::collection::vec(any::<u8>(), 0..64)) {
+            let c = tdes_cbc_encrypt_padded(&key, &data);
+            let p = tdes_cbc_decrypt(&key, &c).unwrap();
+            prop_assert_eq!(unpad(&p), Some(&data[..]));
+        }
+
+        #[test]
+        fn unpad_never_panics(data in prop::collection::vec(any::<u8>(), 0..40)) {
+            let _ = unpad(&data);
+            let _ = tdes_cbc_decrypt(&[0; 16], &data);
+            let _ = tdes_cbc_encrypt(&[0; 16], &data);
+        }
+    }
+}
