@@ -236,7 +236,10 @@ pub fn find_parties(
             }
         }
     }
+    // The household concerned: the one the desk named through its head (a move into another
+    // household), else that of the deceased, the child, a parent or the applicant.
     let household_of = [
+        PersonParty::HouseholdHead,
         PersonParty::Deceased,
         PersonParty::Child,
         PersonParty::Mother,
@@ -663,9 +666,11 @@ fn completion(
         }
         codes::PERMANENT_RESIDENCE_REGISTRATION => {
             let birth = predecessor(codes::BIRTH_REGISTRATION)?;
+            // In the birth group the child the birth step registered; alone, the applicant.
             let id = birth
                 .and_then(|b| b.personal_id)
                 .or_else(|| value("subject_personal_id"))
+                .or_else(|| value("applicant_personal_id"))
                 .ok_or_else(|| {
                     ShopError::refused(
                         "no person to register: the birth step issued no ID",
@@ -687,7 +692,9 @@ fn completion(
             })?;
             let mut p = stored.person.clone();
             p.household_id = Some(household.id.clone());
-            p.relation_to_head = value("child_relation_to_head").or(Some("Con".to_owned()));
+            p.relation_to_head = value("child_relation_to_head")
+                .or_else(|| value("relation_to_head"))
+                .or(Some("Con".to_owned()));
             p.permanent_address = household.address.clone();
             if p.current_address.is_empty() {
                 p.current_address = household.address.clone();

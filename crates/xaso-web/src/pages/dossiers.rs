@@ -398,7 +398,7 @@ fn start_view(
             }
             details {
                 summary { (tr(lang, "Người liên quan khác (nếu không tìm được từ người yêu cầu)", "Other persons (when they cannot be found from the applicant)")) }
-                @for party in [PersonParty::Mother, PersonParty::Father, PersonParty::Deceased, PersonParty::Spouse, PersonParty::Child, PersonParty::Subject] {
+                @for party in [PersonParty::Mother, PersonParty::Father, PersonParty::Deceased, PersonParty::Spouse, PersonParty::Child, PersonParty::Subject, PersonParty::HouseholdHead] {
                     @let key = format!("party_{}", party.as_str());
                     label for=(key) { (party_label(lang, party)) " — " (tr(lang, "số định danh", "personal ID")) }
                     input id=(key) name=(key) value=(others.get(&key).map(String::as_str).unwrap_or("")) inputmode="numeric" autocomplete="off";

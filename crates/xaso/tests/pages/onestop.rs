@@ -1462,3 +1462,77 @@ fn papers_results_and_complaints_of_a_single_dossier() {
             .any(|r| r == receipt.as_str()));
     }
 }
+
+/// A permanent residence registration on its own: the desk names the head of the household
+/// the applicant moves into; the household fields come from that household; the police's
+/// approval moves the applicant there, with a residence event.
+#[test]
+fn a_move_into_another_household_registers_the_permanent_residence() {
+    let town = commune("onestop-move");
+    let server = Server::start(&town.data);
+    let mut desk = town.staff(&server, DESK);
+    let mut police = town.staff(&server, POLICE);
+    // The mover and the head of another household, both from the demo's card holders.
+    let people: Vec<serde_json::Value> = town
+        .card_payloads()
+        .iter()
+        .map(|p| town.person(&server, p.split('|').next().unwrap()))
+        .filter(|p| p["household_id"].is_string() && p["death_date"].is_null())
+        .collect();
+    let mover = &people[0];
+    let target = people
+        .iter()
+        .find(|p| p["household_id"] != mover["household_id"])
+        .expect("two households among the card holders");
+    let household = target["household_id"].as_str().unwrap().to_owned();
+    let (_, h) = server.get_json(&format!("/api/v1/households/{household}"), &town.admin);
+    let head = h["household"]["head_personal_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mover_id = mover["personal_id"].as_str().unwrap().to_owned();
+
+    let step2 = desk.start_dossier(
+        &mover_id,
+        "permanent-residence-registration",
+        &[("party_HouseholdHead", &head)],
+    );
+    assert_eq!(
+        step2.input_value("f_household_id").as_deref(),
+        Some(household.as_str())
+    );
+    assert!(from_register(&step2.body, "household_id"));
+    assert_eq!(
+        step2.input_value("f_head_personal_id").as_deref(),
+        Some(head.as_str())
+    );
+    let a = desk.submit_dossier(
+        &step2,
+        &[
+            ("f_relation_to_head", "Cháu"),
+            ("f_legal_residence_basis", "family"),
+            ("f_request", "Đăng ký thường trú vào hộ của ông bà"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{:?}", field_errors(&a.body));
+    let receipt = receipt_of(&a);
+    desk.act_ok(&receipt, "assign", &[("officer", POLICE)]);
+    police.act_ok(&receipt, "start", &[]);
+    police.act_ok(&receipt, "approve", &[]);
+    let moved = town.person(&server, &mover_id);
+    assert_eq!(moved["household_id"], household.as_str(), "{moved}");
+    assert_eq!(moved["relation_to_head"], "Cháu");
+    assert_eq!(
+        moved["permanent_address"], h["household"]["address"],
+        "{moved}"
+    );
+    let (s, events) = server.get_json(
+        &format!("/api/v1/persons/{mover_id}/residence-events"),
+        &town.admin,
+    );
+    assert_eq!(s, 200, "{events}");
+    assert!(
+        events.to_string().contains("permanent_registered"),
+        "a residence event: {events}"
+    );
+}
