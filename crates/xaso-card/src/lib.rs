@@ -14,6 +14,7 @@
 pub mod chip;
 pub mod compare;
 pub mod lds;
+pub mod tlv;
 
 use std::fmt;
 

@@ -7,6 +7,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+pub use crate::base64::{base64url_decode, base64url_encode};
+
 /// Separates this use of the server key from any other.
 const DOMAIN: &[u8] = b"xaso csrf v1\0";
 
@@ -32,46 +34,6 @@ pub fn verify_csrf(server_key: &[u8; 32], session_hash: &str, token: &str) -> bo
         Some(tag) => mac(server_key, session_hash).verify_slice(&tag).is_ok(),
         None => false,
     }
-}
-
-const B64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Unpadded base64url (RFC 4648 §5).
-pub fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(char::from(B64URL[((n >> (18 - 6 * i)) & 63) as usize]));
-        }
-    }
-    out
-}
-
-/// Strict inverse of [`base64url_encode`] (`None` for anything it would not produce).
-pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for c in text.bytes() {
-        let v = B64URL.iter().position(|&a| a == c)?;
-        buffer = (buffer << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((buffer >> bits) & 0xff) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    (buffer == 0).then_some(out)
 }
 
 #[cfg(test)]

@@ -21,9 +21,10 @@
 //!   `Debug` hides it, as does [`session::NewSessionId`]'s for the session secret.
 //! - Error messages ([`IdentityError`], [`PolicyError`]) never contain a secret.
 //! - Passwords are NFKC-normalised before hashing; changing that would break stored hashes.
-//! - Secret comparisons are constant-time (argon2's, HMAC's `verify_slice`, and a XOR fold for
-//!   TOTP codes).
+//! - Secret comparisons are constant-time (argon2's, HMAC's `verify_slice`, and a XOR fold,
+//!   `ct_eq`, for TOTP codes and the OpenID Connect provider's secrets and PKCE).
 
+mod base64;
 pub mod csrf;
 pub mod error;
 pub mod lockout;
@@ -32,7 +33,7 @@ pub mod password;
 pub mod session;
 pub mod totp;
 
-pub use csrf::{base64url_decode, base64url_encode};
+pub use base64::{base64url_decode, base64url_encode};
 pub use error::{IdentityError, PolicyError};
 
 use sha2::{Digest, Sha256};
@@ -107,6 +108,16 @@ pub fn bearer(header: &str) -> Option<&str> {
     } else {
         None
     }
+}
+
+/// Constant-time equality of two byte strings (the lengths are not secret): secrets, codes
+/// and hashes of them are compared with it.
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -9,6 +9,7 @@
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
+use crate::ct_eq;
 use crate::error::{random_bytes, IdentityError};
 
 /// Digits in a code.
@@ -172,14 +173,6 @@ pub fn step_at(unix_time: u64) -> u64 {
 /// The 6-digit code for a Unix time (seconds).
 pub fn code_at(secret: &TotpSecret, unix_time: u64) -> String {
     hotp(&secret.0, step_at(unix_time), DIGITS)
-}
-
-fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
 }
 
 /// Checks a code typed at `unix_time`. Accepts the current step and [`SKEW_STEPS`] either

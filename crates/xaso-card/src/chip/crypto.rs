@@ -6,7 +6,8 @@
 use des::cipher::generic_array::GenericArray;
 use des::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use des::{Des, TdesEde2};
-use sha1::{Digest, Sha1};
+
+use crate::lds::HashAlgorithm;
 
 /// Counter of the key derivation function for an encryption key.
 pub const KDF_ENC: u32 = 1;
@@ -47,23 +48,20 @@ pub fn adjust_parity(key: &mut [u8]) {
 /// SHA-1(seed ‖ counter as 32-bit big-endian), parity adjusted. `counter` is [`KDF_ENC`] or
 /// [`KDF_MAC`].
 pub fn derive_key(seed: &[u8], counter: u32) -> [u8; 16] {
-    let mut h = Sha1::new();
-    h.update(seed);
-    h.update(counter.to_be_bytes());
-    let digest = h.finalize();
-    let mut key = [0u8; 16];
-    for (k, d) in key.iter_mut().zip(digest.iter()) {
-        *k = *d;
-    }
+    let mut input = Vec::with_capacity(seed.len() + 4);
+    input.extend_from_slice(seed);
+    input.extend_from_slice(&counter.to_be_bytes());
+    let mut key = sha1_16(&input);
     adjust_parity(&mut key);
     key
 }
 
-/// The first 16 bytes of SHA-1(data): BAC's K_seed from the MRZ information.
+/// The first 16 bytes of SHA-1(data) (the LDS's hashing): BAC's K_seed from the MRZ
+/// information, and the keys before their parity.
 pub fn sha1_16(data: &[u8]) -> [u8; 16] {
-    let digest = Sha1::digest(data);
+    let digest = HashAlgorithm::Sha1.digest(data);
     let mut out = [0u8; 16];
-    for (o, d) in out.iter_mut().zip(digest.iter()) {
+    for (o, d) in out.iter_mut().zip(&digest) {
         *o = *d;
     }
     out

@@ -10,7 +10,7 @@
 //! - [`reader`]: [`ChipReader`], which selects the eMRTD application, runs BAC and reads
 //!   elementary files by their identifiers under secure messaging.
 //! - [`simulator`]: [`simulator::SimulatedCard`], a card in memory for tests and demos.
-//! - [`crypto`] and [`tlv`]: the primitives.
+//! - [`crypto`]: the primitives (BER-TLV is [`crate::tlv`], shared with the LDS).
 //!
 //! Only BAC is implemented; PACE (which newer cards may require) is not. Nothing here panics
 //! on any input from a card or a scanner.
@@ -22,7 +22,6 @@ pub mod mrz;
 pub mod reader;
 pub mod simulator;
 pub mod sm;
-pub mod tlv;
 
 use std::fmt;
 
@@ -32,7 +31,8 @@ pub use reader::ChipReader;
 use apdu::{status_meaning, ApduError, CommandApdu, ResponseApdu};
 use bac::BacError;
 use sm::SmError;
-use tlv::TlvError;
+
+use crate::tlv::TlvError;
 
 /// A step of reading the chip, as errors name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

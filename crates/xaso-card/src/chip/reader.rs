@@ -7,8 +7,8 @@ use super::apdu::{sw, CardTransport, CommandApdu, ResponseApdu};
 use super::bac::{self, BacKeys};
 use super::mrz::MrzInformation;
 use super::sm::{SecureMessaging, SmError};
-use super::tlv::{self, TlvError};
 use super::{transceive, ChipError, Step};
+use crate::tlv;
 
 /// The application identifier of the eMRTD (LDS1) application (Doc 9303 Part 10).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
@@ -168,13 +168,10 @@ impl<T: CardTransport> ChipReader<T> {
         let header = loop {
             match tlv::read_header(&data) {
                 Ok(h) => break h,
-                Err(TlvError::Truncated { .. }) if data.len() < 8 => {
+                Err(error) if error.is_truncated() && data.len() < 8 => {
                     let more = self.read_binary(data.len() as u16, 8 - data.len() as u32)?;
                     if more.is_empty() {
-                        return Err(ChipError::FileHeader {
-                            fid,
-                            error: TlvError::Truncated { offset: 0 },
-                        });
+                        return Err(ChipError::FileHeader { fid, error });
                     }
                     data.extend(more);
                 }

@@ -13,7 +13,7 @@ use std::fmt;
 
 use super::apdu::{CommandApdu, ResponseApdu};
 use super::crypto::{mac_eq, pad, retail_mac, tdes_cbc_decrypt, tdes_cbc_encrypt_padded, unpad};
-use super::tlv::{self, TlvError};
+use crate::tlv::{self, Reader, Tag, Tlv, TlvError};
 
 /// Why a secure-messaging APDU was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,11 +112,73 @@ impl fmt::Debug for SecureMessaging {
     }
 }
 
-const DO_CRYPTOGRAM_PI: u8 = 0x87;
-const DO_CRYPTOGRAM: u8 = 0x85;
-const DO_LE: u8 = 0x97;
-const DO_STATUS: u8 = 0x99;
-const DO_MAC: u8 = 0x8E;
+const DO_CRYPTOGRAM_PI: Tag = Tag(0x87);
+const DO_CRYPTOGRAM: Tag = Tag(0x85);
+const DO_LE: Tag = Tag(0x97);
+const DO_STATUS: Tag = Tag(0x99);
+const DO_MAC: Tag = Tag(0x8E);
+
+/// Whose protected APDU is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Command,
+    Response,
+}
+
+/// The data objects of a protected command or response, sorted.
+struct Objects<'a> {
+    cryptogram: Option<Tlv<'a>>,
+    /// DO'97' (expected length) of a command, DO'99' (status) of a response.
+    other: Option<Tlv<'a>>,
+    mac: Tlv<'a>,
+    /// What the MAC covers: the cryptogram and the other object, as they were encoded.
+    covered: Vec<u8>,
+}
+
+/// Reads and sorts the data objects of one side's protected APDU: a cryptogram, the side's
+/// other object, and the MAC, which must be there and last. A response with two cryptograms
+/// is refused; of a command's, the last is taken.
+fn read_objects(bytes: &[u8], side: Side) -> Result<Objects<'_>, SmError> {
+    let (other_tag, unexpected) = match side {
+        Side::Command => (DO_LE, "an unexpected data object in the command"),
+        Side::Response => (DO_STATUS, "an unexpected data object in the response"),
+    };
+    let objects = Reader::new(bytes).collect::<Result<Vec<_>, _>>()?;
+    let mut covered = Vec::with_capacity(bytes.len());
+    let mut cryptogram = None;
+    let mut other = None;
+    let mut mac = None;
+    for object in objects {
+        if mac.is_some() {
+            return Err(SmError::Malformed {
+                what: "a data object after the MAC",
+            });
+        }
+        match object.tag {
+            t if t == DO_CRYPTOGRAM_PI || t == DO_CRYPTOGRAM => {
+                if cryptogram.is_some() && side == Side::Response {
+                    return Err(SmError::Malformed {
+                        what: "two cryptograms",
+                    });
+                }
+                cryptogram = Some(object);
+                covered.extend_from_slice(object.raw);
+            }
+            t if t == other_tag => {
+                other = Some(object);
+                covered.extend_from_slice(object.raw);
+            }
+            t if t == DO_MAC => mac = Some(object),
+            _ => return Err(SmError::Malformed { what: unexpected }),
+        }
+    }
+    Ok(Objects {
+        cryptogram,
+        other,
+        mac: mac.ok_or(SmError::MissingMac)?,
+        covered,
+    })
+}
 
 impl SecureMessaging {
     pub fn new(ks_enc: [u8; 16], ks_mac: [u8; 16], ssc: [u8; 8]) -> SecureMessaging {
@@ -144,15 +206,38 @@ impl SecureMessaging {
         self.ssc = u64::from_be_bytes(self.ssc).wrapping_add(1).to_be_bytes();
     }
 
-    /// MAC over SSC ‖ `message` (which the MAC pads).
-    fn mac(&self, message: &[u8]) -> [u8; 8] {
-        let mut n = Vec::with_capacity(8 + message.len());
+    /// The MAC over SSC ‖ the padded `header` (a command's; a response has none) ‖ the
+    /// data objects (which the MAC pads).
+    fn mac(&self, header: Option<[u8; 4]>, objects: &[u8]) -> [u8; 8] {
+        let mut n = Vec::with_capacity(16 + objects.len());
         n.extend_from_slice(&self.ssc);
-        n.extend_from_slice(message);
+        if let Some(header) = header {
+            n.extend(pad(&header));
+        }
+        n.extend_from_slice(objects);
         retail_mac(&self.ks_mac, &n)
     }
 
+    /// Appends DO'8E', the MAC over `objects` (and a command's `header`).
+    fn append_mac(&self, header: Option<[u8; 4]>, objects: &mut Vec<u8>) {
+        let cc = self.mac(header, objects);
+        objects.extend(tlv::encode(DO_MAC, &cc));
+    }
+
+    /// Checks the MAC of the data objects read (and of a command's `header`).
+    fn check_mac(&self, header: Option<[u8; 4]>, objects: &Objects<'_>) -> Result<(), SmError> {
+        if mac_eq(&self.mac(header, &objects.covered), objects.mac.value) {
+            Ok(())
+        } else {
+            Err(SmError::BadMac)
+        }
+    }
+
+    /// The data object that carries `data` encrypted; nothing when there is no data.
     fn cryptogram_do(&self, ins: u8, data: &[u8]) -> Vec<u8> {
+        if data.is_empty() {
+            return Vec::new();
+        }
         let encrypted = tdes_cbc_encrypt_padded(&self.ks_enc, data);
         if ins & 1 == 1 {
             // Odd instructions carry BER-TLV data: DO'85', no padding-content indicator.
@@ -170,10 +255,7 @@ impl SecureMessaging {
     pub fn protect_command(&mut self, command: &CommandApdu) -> Result<Vec<u8>, SmError> {
         let cla = command.cla | 0x0C;
         let header = [cla, command.ins, command.p1, command.p2];
-        let mut objects = Vec::new();
-        if !command.data.is_empty() {
-            objects.extend(self.cryptogram_do(command.ins, &command.data));
-        }
+        let mut objects = self.cryptogram_do(command.ins, &command.data);
         if let Some(le) = command.le {
             let le = le.clamp(1, 65_536);
             if le <= 256 {
@@ -183,10 +265,7 @@ impl SecureMessaging {
             }
         }
         self.increment();
-        let mut m = pad(&header);
-        m.extend_from_slice(&objects);
-        let cc = self.mac(&m);
-        objects.extend(tlv::encode(DO_MAC, &cc));
+        self.append_mac(Some(header), &mut objects);
         if objects.len() > 255 {
             return Err(SmError::CommandTooLong { len: objects.len() });
         }
@@ -215,44 +294,9 @@ impl SecureMessaging {
                 SmError::Unprotected { sw }
             });
         }
-        let objects = tlv::parse_all(body)?;
-        let mut covered = Vec::with_capacity(body.len());
-        let mut cryptogram = None;
-        let mut status = None;
-        let mut mac = None;
-        for object in &objects {
-            if mac.is_some() {
-                return Err(SmError::Malformed {
-                    what: "a data object after the MAC",
-                });
-            }
-            match object.tag {
-                t if t == u32::from(DO_CRYPTOGRAM_PI) || t == u32::from(DO_CRYPTOGRAM) => {
-                    if cryptogram.is_some() {
-                        return Err(SmError::Malformed {
-                            what: "two cryptograms",
-                        });
-                    }
-                    cryptogram = Some(*object);
-                    covered.extend_from_slice(object.raw);
-                }
-                t if t == u32::from(DO_STATUS) => {
-                    status = Some(*object);
-                    covered.extend_from_slice(object.raw);
-                }
-                t if t == u32::from(DO_MAC) => mac = Some(*object),
-                _ => {
-                    return Err(SmError::Malformed {
-                        what: "an unexpected data object in the response",
-                    })
-                }
-            }
-        }
-        let mac = mac.ok_or(SmError::MissingMac)?;
-        let status = status.ok_or(SmError::MissingStatus)?;
-        if !mac_eq(&self.mac(&covered), mac.value) {
-            return Err(SmError::BadMac);
-        }
+        let objects = read_objects(body, Side::Response)?;
+        let status = objects.other.ok_or(SmError::MissingStatus)?;
+        self.check_mac(None, &objects)?;
         let sw = match status.value {
             [a, b] => u16::from_be_bytes([*a, *b]),
             _ => {
@@ -261,16 +305,17 @@ impl SecureMessaging {
                 })
             }
         };
-        let data = match cryptogram {
-            None => Vec::new(),
-            Some(c) => self.decrypt(c.tag, c.value)?,
-        };
+        let data = self.decrypt(objects.cryptogram)?;
         Ok(ResponseApdu::new(data, sw))
     }
 
-    fn decrypt(&self, tag: u32, value: &[u8]) -> Result<Vec<u8>, SmError> {
-        let encrypted = if tag == u32::from(DO_CRYPTOGRAM_PI) {
-            match value {
+    /// The plain data of a cryptogram; none without one.
+    fn decrypt(&self, cryptogram: Option<Tlv<'_>>) -> Result<Vec<u8>, SmError> {
+        let Some(cryptogram) = cryptogram else {
+            return Ok(Vec::new());
+        };
+        let encrypted = if cryptogram.tag == DO_CRYPTOGRAM_PI {
+            match cryptogram.value {
                 [0x01, rest @ ..] => rest,
                 _ => {
                     return Err(SmError::Malformed {
@@ -279,7 +324,7 @@ impl SecureMessaging {
                 }
             }
         } else {
-            value
+            cryptogram.value
         };
         let plain = tdes_cbc_decrypt(&self.ks_enc, encrypted).ok_or(SmError::Malformed {
             what: "a cryptogram that is not whole 8-byte blocks",
@@ -293,45 +338,12 @@ impl SecureMessaging {
             return Err(SmError::NotProtected);
         }
         self.increment();
-        let objects = tlv::parse_all(&command.data)?;
-        let mut covered = Vec::with_capacity(command.data.len());
-        let mut cryptogram = None;
-        let mut le = None;
-        let mut mac = None;
-        for object in &objects {
-            if mac.is_some() {
-                return Err(SmError::Malformed {
-                    what: "a data object after the MAC",
-                });
-            }
-            match object.tag {
-                t if t == u32::from(DO_CRYPTOGRAM_PI) || t == u32::from(DO_CRYPTOGRAM) => {
-                    cryptogram = Some(*object);
-                    covered.extend_from_slice(object.raw);
-                }
-                t if t == u32::from(DO_LE) => {
-                    le = Some(*object);
-                    covered.extend_from_slice(object.raw);
-                }
-                t if t == u32::from(DO_MAC) => mac = Some(*object),
-                _ => {
-                    return Err(SmError::Malformed {
-                        what: "an unexpected data object in the command",
-                    })
-                }
-            }
-        }
-        let mac = mac.ok_or(SmError::MissingMac)?;
-        let mut m = pad(&[command.cla, command.ins, command.p1, command.p2]);
-        m.extend_from_slice(&covered);
-        if !mac_eq(&self.mac(&m), mac.value) {
-            return Err(SmError::BadMac);
-        }
+        let objects = read_objects(&command.data, Side::Command)?;
+        let header = [command.cla, command.ins, command.p1, command.p2];
+        self.check_mac(Some(header), &objects)?;
         let mut plain = CommandApdu::new(command.cla & !0x0C, command.ins, command.p1, command.p2);
-        if let Some(c) = cryptogram {
-            plain.data = self.decrypt(c.tag, c.value)?;
-        }
-        if let Some(l) = le {
+        plain.data = self.decrypt(objects.cryptogram)?;
+        if let Some(l) = objects.other {
             plain.le = Some(match l.value {
                 [0] => 256,
                 [n] => u32::from(*n),
@@ -352,13 +364,9 @@ impl SecureMessaging {
     /// DO'85').
     pub fn protect_response(&mut self, ins: u8, data: &[u8], sw: u16) -> Vec<u8> {
         self.increment();
-        let mut out = Vec::new();
-        if !data.is_empty() {
-            out.extend(self.cryptogram_do(ins, data));
-        }
+        let mut out = self.cryptogram_do(ins, data);
         out.extend(tlv::encode(DO_STATUS, &sw.to_be_bytes()));
-        let cc = self.mac(&out);
-        out.extend(tlv::encode(DO_MAC, &cc));
+        self.append_mac(None, &mut out);
         out.extend_from_slice(&sw.to_be_bytes());
         out
     }

@@ -5,8 +5,8 @@ use std::fmt;
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
-use super::tlv::{Reader, Tag, Tlv};
 use super::{in_file, Element, LdsError, LdsRule};
+use crate::tlv::{Reader, Tag, Tlv};
 
 /// An algorithm and its parameters, as in X.509 and CMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,7 +200,7 @@ pub(crate) fn unexpected(file: &'static str, tlv: &Tlv<'_>, expected: Tag) -> Ld
     LdsError::new(
         file,
         tlv.offset,
-        LdsRule::Tlv(super::tlv::TlvRule::UnexpectedTag {
+        LdsRule::Tlv(crate::tlv::TlvRule::UnexpectedTag {
             expected,
             found: tlv.tag,
         }),
@@ -473,7 +473,7 @@ pub(crate) fn children<'a>(tlv: &Tlv<'a>, file: &'static str) -> Result<Vec<Tlv<
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::lds::tlv::{encode, read_file};
+    use crate::tlv::{encode, read_file};
     use proptest::prelude::*;
     use time::macros::datetime;
 
@@ -522,22 +522,15 @@ mod tests {
             let raw = encode(tag, v.as_bytes());
             time(&read_file(&raw, tag).unwrap(), "certificate", EL)
         };
-        assert_eq!(
-            read(Tag::UTC_TIME, "250701120000Z"),
-            Ok(datetime!(2025-07-01 12:00 UTC))
-        );
-        assert_eq!(
-            read(Tag::UTC_TIME, "9912312359Z"),
-            Ok(datetime!(1999-12-31 23:59 UTC))
-        );
-        assert_eq!(
-            read(Tag::GENERALIZED_TIME, "20500101000000Z"),
-            Ok(datetime!(2050-01-01 0:00 UTC))
-        );
-        assert_eq!(
-            read(Tag::GENERALIZED_TIME, "20500101000000.123Z"),
-            Ok(datetime!(2050-01-01 0:00 UTC))
-        );
+        let (utc, gt) = (Tag::UTC_TIME, Tag::GENERALIZED_TIME);
+        for (tag, v, want) in [
+            (utc, "250701120000Z", datetime!(2025-07-01 12:00 UTC)),
+            (utc, "9912312359Z", datetime!(1999-12-31 23:59 UTC)),
+            (gt, "20500101000000Z", datetime!(2050-01-01 0:00 UTC)),
+            (gt, "20500101000000.123Z", datetime!(2050-01-01 0:00 UTC)),
+        ] {
+            assert_eq!(read(tag, v), Ok(want), "{v}");
+        }
         for bad in [
             "250230120000Z",
             "251301120000Z",
@@ -546,7 +539,7 @@ mod tests {
             "Z",
             "250701120000+0700",
         ] {
-            assert!(read(Tag::UTC_TIME, bad).is_err(), "{bad}");
+            assert!(read(utc, bad).is_err(), "{bad}");
         }
     }
 

@@ -10,8 +10,8 @@ use time::OffsetDateTime;
 use super::asn1::{self, oids, AlgorithmIdentifier, NameAttribute};
 use super::crypto::{self, VerifyError};
 use super::dg_security::{public_key_info, PublicKeyKind};
-use super::tlv::{read_file, Reader, Tag, Tlv};
 use super::{in_file, Element, LdsError, LdsRule};
+use crate::tlv::{read_file, Reader, Tag, Tlv};
 
 /// One certificate, with the parts passive authentication uses.
 #[derive(Debug, Clone, PartialEq, Eq)]

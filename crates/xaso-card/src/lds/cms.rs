@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 
 use super::asn1::{self, oids, AlgorithmIdentifier, NameAttribute};
 use super::cert::Certificate;
-use super::tlv::{Reader, Tag, Tlv};
 use super::{in_file, Element, LdsError, LdsRule};
+use crate::tlv::{Reader, Tag, Tlv};
 
 /// The signed content and everything needed to check its signature.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! EF.COM (Doc 9303 Part 10 §4.6.1): the LDS version, the Unicode version and the list of
 //! the data groups present.
 
-use super::tlv::{read_file, Tag};
 use super::{dg_number, in_file, Element, LdsError, LdsRule, COM_TAG};
+use crate::tlv::{read_file, Tag};
 
 const FILE: &str = "EF.COM";
 
@@ -79,7 +79,7 @@ pub fn parse_com(bytes: &[u8]) -> Result<EfCom, LdsError> {
     })
 }
 
-fn ascii(tlv: &super::tlv::Tlv<'_>, element: Element) -> Result<String, LdsError> {
+fn ascii(tlv: &crate::tlv::Tlv<'_>, element: Element) -> Result<String, LdsError> {
     if !tlv.value.iter().all(|b| b.is_ascii_graphic()) {
         return Err(LdsError::new(
             FILE,
@@ -96,8 +96,8 @@ fn ascii(tlv: &super::tlv::Tlv<'_>, element: Element) -> Result<String, LdsError
 mod tests {
     use super::*;
     use crate::lds::testkit;
-    use crate::lds::tlv::encode;
     use crate::lds::TlvRule;
+    use crate::tlv::encode;
     use crate::vi_check::assert_vi;
     use proptest::prelude::*;
 

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
 use super::asn1::{self, oids, AlgorithmIdentifier};
 use super::dg_security::rsa_public_key;
-use super::tlv::{Reader, Tag};
 use super::Element;
+use crate::tlv::{Reader, Tag};
 
 /// A hash algorithm of the LDS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

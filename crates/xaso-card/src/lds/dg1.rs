@@ -1,8 +1,8 @@
 //! DG1 (Doc 9303 Part 10 §4.7.1): the machine readable zone, as text. Its fields are read by
 //! [`crate::chip`]; here it is only taken out of its TLV.
 
-use super::tlv::{read_file, Tag};
 use super::{dg_tag, in_file, Element, LdsError, LdsRule};
+use crate::tlv::{read_file, Tag};
 
 const FILE: &str = "DG1";
 const MRZ: Element = Element::new("the MRZ (tag 5F1F)", "vùng MRZ (thẻ 5F1F)");
@@ -70,7 +70,7 @@ pub fn parse_dg1(bytes: &[u8]) -> Result<Dg1, LdsError> {
 mod tests {
     use super::*;
     use crate::lds::testkit;
-    use crate::lds::tlv::encode;
+    use crate::tlv::encode;
     use crate::vi_check::assert_vi;
     use proptest::prelude::*;
 

@@ -17,8 +17,8 @@ use xaso_domain::personal_id::{CmndError, PersonalIdError};
 use xaso_domain::{Cmnd, PartialDate, PersonalId, Sex};
 
 use super::asn1::{self, children};
-use super::tlv::{read_file, Tag, Tlv};
 use super::{dg_tag, in_file, Element, LdsError, LdsRule};
+use crate::tlv::{read_file, Tag, Tlv};
 
 const FILE: &str = "DG13";
 const MAX_DEPTH: usize = 8;
@@ -345,7 +345,7 @@ fn texts(tlvs: &[Tlv<'_>], depth: usize, out: &mut Vec<String>) -> Result<(), Ld
 mod tests {
     use super::*;
     use crate::lds::testkit;
-    use crate::lds::tlv::encode;
+    use crate::tlv::encode;
     use crate::vi_check::assert_vi;
     use proptest::prelude::*;
 

@@ -1,8 +1,8 @@
 //! DG2 (Doc 9303 Part 10 §4.7.2): the biometric information template group holding the
 //! face image(s), each an ISO/IEC 19794-5 facial record inside a biometric data block.
 
-use super::tlv::{read_file, Tag, Tlv};
 use super::{dg_tag, in_file, Element, LdsError, LdsRule};
+use crate::tlv::{read_file, Tag, Tlv};
 
 const FILE: &str = "DG2";
 
@@ -217,7 +217,7 @@ fn face_images(block: &Tlv<'_>) -> Result<Vec<FaceImage>, LdsError> {
 mod tests {
     use super::*;
     use crate::lds::testkit;
-    use crate::lds::tlv::encode;
+    use crate::tlv::encode;
     use crate::vi_check::assert_vi;
     use proptest::prelude::*;
 

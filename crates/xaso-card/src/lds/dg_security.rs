@@ -3,8 +3,8 @@
 //! list what they hold.
 
 use super::asn1::{self, oids, AlgorithmIdentifier};
-use super::tlv::{read_file, Reader, Tag, Tlv};
 use super::{dg_tag, in_file, Element, LdsError, LdsRule};
+use crate::tlv::{read_file, Reader, Tag, Tlv};
 
 /// One SecurityInfo: `SEQUENCE { protocol OID, requiredData, optionalData OPTIONAL }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +197,7 @@ pub(crate) fn rsa_public_key<'a>(
 mod tests {
     use super::*;
     use crate::lds::testkit;
-    use crate::lds::tlv::encode;
+    use crate::tlv::encode;
     use crate::vi_check::assert_vi;
     use proptest::prelude::*;
 

@@ -1,7 +1,7 @@
 //! The Logical Data Structure read from the chip (ICAO Doc 9303 Part 10) and passive
 //! authentication of it (Part 11 §5.1, Part 12; the SOD as CMS SignedData).
 //!
-//! - [`tlv`]: the BER-TLV reader everything else is built on.
+//! - [`crate::tlv`]: the BER-TLV reader everything else is built on (shared with the chip).
 //! - [`parse_com`], [`parse_dg1`], [`parse_dg2`], [`parse_dg13`], [`parse_dg14`],
 //!   [`parse_dg15`], [`parse_sod`]: the files, each as read from the chip (tag, length, value).
 //! - [`cert`]: the X.509 certificates of the document signer and the CSCAs.
@@ -29,8 +29,8 @@ pub mod passive;
 mod sod;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
-pub mod tlv;
 
+pub use crate::tlv::{Tag, TlvError, TlvRule};
 pub use asn1::AlgorithmIdentifier;
 pub use com::{parse_com, EfCom};
 pub use crypto::HashAlgorithm;
@@ -39,7 +39,6 @@ pub use dg13::{parse_dg13, Dg13, Dg13Field, DG13_LAYOUT};
 pub use dg2::{parse_dg2, Dg2, FaceImage, ImageFormat};
 pub use dg_security::{parse_dg14, parse_dg15, Dg14, Dg15, PublicKeyKind, SecurityInfo};
 pub use sod::{parse_sod, DataGroupHash, LdsSecurityObject, Sod};
-pub use tlv::{Tag, TlvError, TlvRule};
 
 /// The tag of EF.COM.
 pub const COM_TAG: u8 = 0x60;

@@ -25,8 +25,8 @@ use super::cert::{Certificate, SignatureCheck, Validity};
 use super::cms::{self, SignedData, SignerInfo};
 use super::crypto::{self, HashAlgorithm, VerifyError};
 use super::sod::{parse_sod, LdsSecurityObject};
-use super::tlv::{Reader, Tag};
 use super::{in_file, LdsError};
+use crate::tlv::{Reader, Tag};
 
 /// The CSCA certificates a verifier trusts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -56,11 +56,15 @@ impl TrustStore {
 
     /// Adds one DER certificate.
     pub fn add(&mut self, der: &[u8]) -> Result<(), LdsError> {
-        let cert = Certificate::from_der(der)?;
+        self.insert(Certificate::from_der(der)?);
+        Ok(())
+    }
+
+    /// Adds `cert` unless the store has it already.
+    fn insert(&mut self, cert: Certificate) {
         if !self.cscas.iter().any(|c| c.der() == cert.der()) {
             self.cscas.push(cert);
         }
-        Ok(())
     }
 
     /// The CSCA certificates of an ICAO master list (CMS SignedData of a CscaMasterList,
@@ -88,33 +92,21 @@ impl TrustStore {
             .first()
             .and_then(|s| sd.signer_certificate(s))
             .ok_or(PaError::SignerCertificateMissing)?;
-        let issuer = chain(signer, anchors, CertificateRole::MasterListSigner)?;
-        if let Some(hash) = signer.signature_hash() {
-            weak(hash, policy, Check::Chain, &mut tolerated)?;
-        }
-        validity(signer, now, CertificateRole::MasterListSigner)?;
+        let role = CertificateRole::MasterListSigner;
+        let issuer = chain(signer, anchors, role, policy, &mut tolerated)?;
+        validity(signer, now, role)?;
         validity(issuer, now, CertificateRole::Csca)?;
 
-        let e = in_file(FILE);
+        let e = |error| PaError::MasterList(in_file(FILE)(error));
         let mut r = Reader::at(&sd.content, sd.content_offset);
-        let list = r
-            .expect(Tag::SEQUENCE)
-            .map_err(&e)
-            .map_err(PaError::MasterList)?;
+        let list = r.expect(Tag::SEQUENCE).map_err(e)?;
         let mut lr = list.children();
-        lr.expect(Tag::INTEGER)
-            .map_err(&e)
-            .map_err(PaError::MasterList)?;
-        let set = lr
-            .expect(Tag::SET)
-            .map_err(&e)
-            .map_err(PaError::MasterList)?;
+        lr.expect(Tag::INTEGER).map_err(e)?;
+        let set = lr.expect(Tag::SET).map_err(e)?;
         let cscas = Certificate::read_all(&set, FILE).map_err(PaError::MasterList)?;
         let mut store = TrustStore::new();
         for c in cscas {
-            if !store.cscas.iter().any(|s| s.der() == c.der()) {
-                store.cscas.push(c);
-            }
+            store.insert(c);
         }
         Ok(store)
     }
@@ -122,9 +114,7 @@ impl TrustStore {
     /// Adds every certificate of `other`.
     pub fn extend(&mut self, other: &TrustStore) {
         for c in &other.cscas {
-            if !self.cscas.iter().any(|s| s.der() == c.der()) {
-                self.cscas.push(c.clone());
-            }
+            self.insert(c.clone());
         }
     }
 
@@ -198,6 +188,17 @@ pub enum Check {
 }
 
 impl Check {
+    /// The checks between [`Check::SodStructure`] and the data groups, in their order: those
+    /// of the SOD's signature and of the certificates.
+    const SIGNATURE_AND_CERTIFICATES: [Check; 6] = [
+        Check::ContentType,
+        Check::MessageDigest,
+        Check::Signature,
+        Check::Chain,
+        Check::DocumentSignerValidity,
+        Check::CscaValidity,
+    ];
+
     /// What the check makes sure of, in English.
     pub fn en(self) -> String {
         match self {
@@ -659,11 +660,27 @@ fn check_signed_data(
     ]
 }
 
+/// The [`Check::Chain`] of `cert`: its trusted [`issuer`], and the hash of its signature
+/// allowed by the `policy` (SHA-1 recorded in `tolerated`).
+fn chain<'a>(
+    cert: &Certificate,
+    trust: &'a TrustStore,
+    which: CertificateRole,
+    policy: Policy,
+    tolerated: &mut Vec<Check>,
+) -> Result<&'a Certificate, PaError> {
+    let issuer = issuer(cert, trust, which)?;
+    if let Some(hash) = cert.signature_hash() {
+        weak(hash, policy, Check::Chain, tolerated)?;
+    }
+    Ok(issuer)
+}
+
 /// The trusted CSCA that issued `cert`. Every trusted certificate with the issuer's name is
 /// tried, those whose key identifier matches first (a CSCA renews its key under the same
 /// name). The issuer is unknown when no trusted CSCA has its name, or when those that have
 /// it all have another key identifier and none verifies the signature.
-fn chain<'a>(
+fn issuer<'a>(
     cert: &Certificate,
     trust: &'a TrustStore,
     which: CertificateRole,
@@ -712,6 +729,15 @@ fn validity(
     }
 }
 
+/// How the validity check of a certificate went; not checked when there is none.
+fn validity_outcome(
+    cert: Option<&Certificate>,
+    now: OffsetDateTime,
+    which: CertificateRole,
+) -> Outcome {
+    cert.map_or(Outcome::NotChecked, |c| outcome(validity(c, now, which)))
+}
+
 /// Passive authentication of the data groups read from a chip.
 ///
 /// `sod` is EF.SOD as read; `data_groups` are the data groups read, each with its number
@@ -750,14 +776,7 @@ pub fn authenticate(
                 Check::SodStructure,
                 Outcome::Failed(PaError::Sod(e)),
             );
-            for check in [
-                Check::ContentType,
-                Check::MessageDigest,
-                Check::Signature,
-                Check::Chain,
-                Check::DocumentSignerValidity,
-                Check::CscaValidity,
-            ] {
+            for check in Check::SIGNATURE_AND_CERTIFICATES {
                 push(&mut pa, check, Outcome::NotChecked);
             }
             for (dg, _) in &dgs {
@@ -793,36 +812,22 @@ pub fn authenticate(
             None
         }
         Some(ds) => {
-            let mut chain_tolerated = Vec::new();
-            let result = chain(ds, trust, CertificateRole::DocumentSigner).and_then(|c| {
-                if let Some(hash) = ds.signature_hash() {
-                    weak(hash, policy, Check::Chain, &mut chain_tolerated)?;
-                }
-                Ok(c)
-            });
-            tolerated.extend(chain_tolerated);
-            match result {
-                Ok(c) => {
-                    push(&mut pa, Check::Chain, Outcome::Passed);
-                    Some(c)
-                }
-                Err(e) => {
-                    push(&mut pa, Check::Chain, Outcome::Failed(e));
-                    None
-                }
-            }
+            let result = chain(
+                ds,
+                trust,
+                CertificateRole::DocumentSigner,
+                policy,
+                &mut tolerated,
+            );
+            let csca = result.as_ref().ok().copied();
+            push(&mut pa, Check::Chain, outcome(result.map(|_| ())));
+            csca
         }
     };
     pa.csca = csca.map(CertificateSummary::of);
-    let ds_validity = match ds {
-        Some(ds) => outcome(validity(ds, now, CertificateRole::DocumentSigner)),
-        None => Outcome::NotChecked,
-    };
+    let ds_validity = validity_outcome(ds, now, CertificateRole::DocumentSigner);
     push(&mut pa, Check::DocumentSignerValidity, ds_validity);
-    let csca_validity = match csca {
-        Some(c) => outcome(validity(c, now, CertificateRole::Csca)),
-        None => Outcome::NotChecked,
-    };
+    let csca_validity = validity_outcome(csca, now, CertificateRole::Csca);
     push(&mut pa, Check::CscaValidity, csca_validity);
 
     let lso = &sod.lds_security_object;
@@ -1432,16 +1437,11 @@ mod tests {
         for e in errors {
             assert_vi(&e.to_string(), &e.vi());
         }
-        for c in [
-            Check::SodStructure,
-            Check::ContentType,
-            Check::MessageDigest,
-            Check::Signature,
-            Check::Chain,
-            Check::DocumentSignerValidity,
-            Check::CscaValidity,
-            Check::DataGroupHash(13),
-        ] {
+        let every_kind = [Check::SodStructure]
+            .into_iter()
+            .chain(Check::SIGNATURE_AND_CERTIFICATES)
+            .chain([Check::DataGroupHash(13)]);
+        for c in every_kind {
             assert_vi(&c.en(), &c.vi());
         }
     }

@@ -5,8 +5,8 @@ use super::asn1::{self, AlgorithmIdentifier};
 use super::cert::Certificate;
 use super::cms::{SignedData, SignerInfo};
 use super::crypto::HashAlgorithm;
-use super::tlv::{read_file, Reader, Tag};
 use super::{in_file, Element, LdsError, LdsRule, SOD_TAG};
+use crate::tlv::{read_file, Reader, Tag};
 
 const FILE: &str = "EF.SOD";
 

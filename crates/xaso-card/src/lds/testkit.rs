@@ -23,8 +23,8 @@ use super::asn1::{oid_to_bytes, oids};
 use super::crypto::HashAlgorithm;
 use super::dg13::{Dg13, Dg13Field, DG13_LAYOUT};
 use super::passive::TrustStore;
-use super::tlv::{encode, Reader, Tag};
 use super::{dg_tag, COM_TAG, SOD_TAG};
+use crate::tlv::{encode, Reader, Tag};
 
 /// SplitMix64: deterministic and fast. Not cryptographic: for test keys only.
 #[derive(Debug, Clone)]

@@ -22,8 +22,9 @@ use super::client::{Client, ClientAuth};
 use super::discovery::Issuer;
 use super::error::AssertionError;
 use super::jws::{self, Jwks, JwsError};
-use super::{ct_eq, form_urldecode, random_32, OidcError, Params, RandomSource};
-use crate::{base64url_encode, IdentityError};
+use super::{form_urldecode, random_32, OidcError, Params, RandomSource};
+use crate::base64::{base64_decode, base64_encode};
+use crate::{base64url_encode, ct_eq, IdentityError};
 
 /// `client_assertion_type` for JWT client assertions (RFC 7523 §2.2).
 pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -125,52 +126,6 @@ pub fn basic_header(client_id: &str, client_secret: &str) -> String {
         super::form_urlencode(client_secret)
     );
     format!("Basic {}", base64_encode(joined.as_bytes()))
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 (RFC 4648 §4): padding optional, but if present it must be right; no
-/// whitespace inside; unused bits must be zero.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let body = text.trim_end_matches('=');
-    let padding = text.len() - body.len();
-    if padding > 2 || (padding > 0 && !text.len().is_multiple_of(4)) || body.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(body.len() * 3 / 4);
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for c in body.bytes() {
-        let v = B64.iter().position(|&a| a == c)?;
-        buffer = (buffer << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((buffer >> bits) & 0xff) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    (buffer == 0).then_some(out)
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(B64[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// How strict the provider is with client assertions.
@@ -565,6 +520,22 @@ mod tests {
         );
     }
 
+    /// `creds.authenticate` against `client` at `NOW` with the default policy; `seen_jti`
+    /// answers whether an assertion's jti was seen before.
+    fn authenticate_now(
+        creds: &ClientCredentials,
+        client: Option<&Client>,
+        seen_jti: impl FnOnce(&str, OffsetDateTime) -> bool,
+    ) -> Result<(), OidcError> {
+        creds.authenticate(
+            client,
+            &issuer(),
+            &AssertionPolicy::default(),
+            NOW,
+            seen_jti,
+        )
+    }
+
     #[test]
     fn client_secret_basic_against_the_registration() {
         let client = sample_client();
@@ -574,33 +545,18 @@ mod tests {
         )
         .unwrap();
         let never = |_: &str, _: OffsetDateTime| -> bool { panic!("no jti for Basic") };
-        assert_eq!(
-            ok.authenticate(
-                Some(&client),
-                &issuer(),
-                &AssertionPolicy::default(),
-                NOW,
-                never
-            ),
-            Ok(())
-        );
+        assert_eq!(authenticate_now(&ok, Some(&client), never), Ok(()));
         let wrong = extract(
             Some(&basic_header("dichvucong-thanhhoa", "xaso_cs_guess")),
             &form(&[]),
         )
         .unwrap();
         assert_eq!(
-            wrong.authenticate(
-                Some(&client),
-                &issuer(),
-                &AssertionPolicy::default(),
-                NOW,
-                never
-            ),
+            authenticate_now(&wrong, Some(&client), never),
             Err(OidcError::InvalidClientSecret)
         );
         assert_eq!(
-            ok.authenticate(None, &issuer(), &AssertionPolicy::default(), NOW, never),
+            authenticate_now(&ok, None, never),
             Err(OidcError::UnknownClient)
         );
         let mut jwt_client = client.clone();
@@ -610,13 +566,7 @@ mod tests {
             },
         };
         assert_eq!(
-            ok.authenticate(
-                Some(&jwt_client),
-                &issuer(),
-                &AssertionPolicy::default(),
-                NOW,
-                never
-            ),
+            authenticate_now(&ok, Some(&jwt_client), never),
             Err(OidcError::ClientAuthMethodNotAllowed)
         );
     }
@@ -849,35 +799,17 @@ mod tests {
         .unwrap();
         assert_eq!(creds.client_id(), "rp-1");
         assert_eq!(
-            creds.authenticate(
-                Some(&client),
-                &issuer(),
-                &AssertionPolicy::default(),
-                NOW,
-                |_, _| false
-            ),
+            authenticate_now(&creds, Some(&client), |_, _| false),
             Ok(())
         );
         assert_eq!(
-            creds.authenticate(
-                Some(&client),
-                &issuer(),
-                &AssertionPolicy::default(),
-                NOW,
-                |_, _| true
-            ),
+            authenticate_now(&creds, Some(&client), |_, _| true),
             Err(OidcError::InvalidClientAssertion(AssertionError::Replayed))
         );
         // Basic with the same client id is the wrong method for this client.
         let basic = extract(Some(&basic_header("rp-1", "xaso_cs_x")), &form(&[])).unwrap();
         assert_eq!(
-            basic.authenticate(
-                Some(&client),
-                &issuer(),
-                &AssertionPolicy::default(),
-                NOW,
-                |_, _| false
-            ),
+            authenticate_now(&basic, Some(&client), |_, _| false),
             Err(OidcError::ClientAuthMethodNotAllowed)
         );
     }

@@ -15,8 +15,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::authorize::{Authentication, AuthorizationRequest};
 use super::tokens::Grant;
-use super::{ct_eq, random_32, sha256_b64url, Loa, OidcError, RandomSource, ScopeSet};
-use crate::{base64url_encode, IdentityError};
+use super::{random_32, sha256_b64url, Loa, OidcError, RandomSource, ScopeSet};
+use crate::{base64url_encode, ct_eq, IdentityError};
 
 /// How long a code can be redeemed.
 pub const CODE_LIFETIME: Duration = Duration::seconds(60);

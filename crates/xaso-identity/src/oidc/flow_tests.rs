@@ -83,6 +83,12 @@ impl Provider {
         (p, secret.secret)
     }
 
+    /// A provider as [`Provider::new`], and the `Authorization` header of its client.
+    fn with_basic() -> (Provider, String) {
+        let (p, secret) = Provider::new();
+        (p, basic_header("dvc-thanhhoa", &secret))
+    }
+
     fn token_issuer(&self) -> TokenIssuer<'_> {
         TokenIssuer {
             issuer: &self.issuer,
@@ -217,6 +223,36 @@ impl Provider {
         }
     }
 
+    /// `POST /token` redeeming `code` with the right verifier and redirect URI.
+    fn redeem(
+        &mut self,
+        basic: &str,
+        code: &str,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, OidcError> {
+        self.token(Some(basic), &code_form(code, VERIFIER, REDIRECT), now)
+    }
+
+    /// Runs the authorization step and redeems the code at `now`.
+    fn sign_in(&mut self, basic: &str, now: OffsetDateTime) -> TokenResponse {
+        let code = get_code(self, now);
+        self.redeem(basic, &code, now).unwrap()
+    }
+
+    /// `POST /token` with a refresh token.
+    fn refresh(
+        &mut self,
+        basic: &str,
+        refresh_token: &str,
+        now: OffsetDateTime,
+    ) -> Result<TokenResponse, OidcError> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ];
+        self.token(Some(basic), &form, now)
+    }
+
     fn store(&mut self, issued: &tokens::IssuedTokens) {
         self.access.insert(
             issued.access_record.token_hash.clone(),
@@ -305,8 +341,7 @@ fn code_form<'a>(code: &'a str, verifier: &'a str, redirect: &'a str) -> Vec<(&'
 
 #[test]
 fn full_round_trip_code_pkce_basic_and_id_token_verified_against_the_jwks() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
+    let (mut p, basic) = Provider::with_basic();
 
     // The relying party reads the discovery document and the JWKS (as JSON, as over HTTP).
     let discovery = serde_json::to_value(discovery_document(&p.issuer)).unwrap();
@@ -319,9 +354,7 @@ fn full_round_trip_code_pkce_basic_and_id_token_verified_against_the_jwks() {
 
     let code = get_code(&mut p, T0);
     let t1 = T0 + Duration::seconds(5);
-    let response = p
-        .token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), t1)
-        .unwrap();
+    let response = p.redeem(&basic, &code, t1).unwrap();
     let body = serde_json::to_value(&response).unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 600);
@@ -357,13 +390,7 @@ fn full_round_trip_code_pkce_basic_and_id_token_verified_against_the_jwks() {
     // Refresh once: a new pair, the same sub.
     let rt = response.refresh_token.clone().unwrap();
     let t2 = t1 + Duration::minutes(30);
-    let refreshed = p
-        .token(
-            Some(&basic),
-            &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
-            t2,
-        )
-        .unwrap();
+    let refreshed = p.refresh(&basic, &rt, t2).unwrap();
     let claims2: IdTokenClaims =
         jws::verify_claims(refreshed.id_token.as_deref().unwrap(), &jwks.keys).unwrap();
     assert_eq!(claims2.sub, claims.sub);
@@ -373,8 +400,7 @@ fn full_round_trip_code_pkce_basic_and_id_token_verified_against_the_jwks() {
 
 #[test]
 fn wrong_verifier_is_refused() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
+    let (mut p, basic) = Provider::with_basic();
     let code = get_code(&mut p, T0);
     let wrong = "x".repeat(43);
     assert_eq!(
@@ -386,57 +412,39 @@ fn wrong_verifier_is_refused() {
         Err(OidcError::InvalidCodeVerifier)
     );
     // The code is still good for the right verifier (a failed attempt does not burn it).
-    assert!(p
-        .token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), T0)
-        .is_ok());
+    assert!(p.redeem(&basic, &code, T0).is_ok());
 }
 
 #[test]
 fn reused_code_is_refused_and_revokes_its_tokens() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
+    let (mut p, basic) = Provider::with_basic();
     let code = get_code(&mut p, T0);
-    let first = p
-        .token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), T0)
-        .unwrap();
+    let first = p.redeem(&basic, &code, T0).unwrap();
     assert!(p.access_valid(&first.access_token, T0));
-    let again = p.token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), T0);
+    let again = p.redeem(&basic, &code, T0);
     assert_eq!(again, Err(OidcError::CodeAlreadyUsed));
     assert_eq!(again.unwrap_err().code().as_str(), "invalid_grant");
     // The tokens the code gave are revoked.
     assert!(!p.access_valid(&first.access_token, T0));
     assert_eq!(
-        p.token(
-            Some(&basic),
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", first.refresh_token.as_deref().unwrap())
-            ],
-            T0
-        ),
+        p.refresh(&basic, first.refresh_token.as_deref().unwrap(), T0),
         Err(OidcError::RefreshTokenRevoked)
     );
 }
 
 #[test]
 fn expired_code_is_refused() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
+    let (mut p, basic) = Provider::with_basic();
     let code = get_code(&mut p, T0);
     assert_eq!(
-        p.token(
-            Some(&basic),
-            &code_form(&code, VERIFIER, REDIRECT),
-            T0 + Duration::seconds(60)
-        ),
+        p.redeem(&basic, &code, T0 + Duration::seconds(60)),
         Err(OidcError::CodeExpired)
     );
 }
 
 #[test]
 fn wrong_redirect_uri_is_refused_at_both_endpoints() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
+    let (mut p, basic) = Provider::with_basic();
     // At the authorization endpoint: an error page, no redirect.
     let mut params = auth_params("s");
     params[2].1 = "https://evil.example/cb".into();
@@ -458,38 +466,28 @@ fn wrong_redirect_uri_is_refused_at_both_endpoints() {
 
 #[test]
 fn refresh_token_reuse_revokes_the_family() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
-    let code = get_code(&mut p, T0);
-    let first = p
-        .token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), T0)
-        .unwrap();
+    let (mut p, basic) = Provider::with_basic();
+    let first = p.sign_in(&basic, T0);
     let rt1 = first.refresh_token.clone().unwrap();
-    let refresh = |rt: &str| {
-        vec![("grant_type", "refresh_token"), ("refresh_token", rt)]
-            .into_iter()
-            .map(|(k, v)| (k, v.to_string()))
-            .collect::<Vec<_>>()
-    };
     let t1 = T0 + Duration::minutes(1);
-    let second = p.token(Some(&basic), &borrow(&refresh(&rt1)), t1).unwrap();
+    let second = p.refresh(&basic, &rt1, t1).unwrap();
     let rt2 = second.refresh_token.clone().unwrap();
     assert!(p.access_valid(&second.access_token, t1));
 
     // An attacker (or a confused client) presents the retired token.
     let t2 = t1 + Duration::minutes(1);
     assert_eq!(
-        p.token(Some(&basic), &borrow(&refresh(&rt1)), t2),
+        p.refresh(&basic, &rt1, t2),
         Err(OidcError::RefreshTokenReused)
     );
     // The legitimate successor is dead too, and so are the family's access tokens.
     assert_eq!(
-        p.token(Some(&basic), &borrow(&refresh(&rt2)), t2),
+        p.refresh(&basic, &rt2, t2),
         Err(OidcError::RefreshTokenRevoked)
     );
     assert!(!p.access_valid(&second.access_token, t2));
     assert_eq!(
-        p.token(Some(&basic), &borrow(&refresh("xaso_rt_unknown")), t2),
+        p.refresh(&basic, "xaso_rt_unknown", t2),
         Err(OidcError::RefreshTokenUnknown)
     );
 }
@@ -513,20 +511,16 @@ fn client_authentication_failures_at_the_token_endpoint() {
     );
     let mut bad_grant = form.clone();
     bad_grant[0].1 = "password";
-    let (mut p2, secret2) = Provider::new();
+    let (mut p2, basic2) = Provider::with_basic();
     assert_eq!(
-        p2.token(
-            Some(&basic_header("dvc-thanhhoa", &secret2)),
-            &bad_grant,
-            T0
-        ),
+        p2.token(Some(&basic2), &bad_grant, T0),
         Err(OidcError::UnsupportedGrantType)
     );
 }
 
 #[test]
 fn step_up_then_the_id_token_says_level_2() {
-    let (mut p, secret) = Provider::new();
+    let (mut p, basic) = Provider::with_basic();
     let params = auth_params("st");
     let level1 = Authentication {
         subject: "acct-7".into(),
@@ -569,13 +563,7 @@ fn step_up_then_the_id_token_says_level_2() {
         )
         .unwrap();
     let code = query_param(&url, "code").unwrap();
-    let response = p
-        .token(
-            Some(&basic_header("dvc-thanhhoa", &secret)),
-            &code_form(&code, VERIFIER, REDIRECT),
-            T0 + Duration::seconds(25),
-        )
-        .unwrap();
+    let response = p.redeem(&basic, &code, T0 + Duration::seconds(25)).unwrap();
     let claims: IdTokenClaims =
         jws::verify_claims(response.id_token.as_deref().unwrap(), &p.keys.jwks(T0).keys).unwrap();
     assert_eq!(claims.acr, Loa::Level2.as_uri());
@@ -638,18 +626,11 @@ fn private_key_jwt_client_round_trip_with_rs256() {
 
 #[test]
 fn key_rotation_keeps_earlier_id_tokens_verifiable() {
-    let (mut p, secret) = Provider::new();
-    let basic = basic_header("dvc-thanhhoa", &secret);
-    let code = get_code(&mut p, T0);
-    let before = p
-        .token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), T0)
-        .unwrap();
+    let (mut p, basic) = Provider::with_basic();
+    let before = p.sign_in(&basic, T0);
     let next = SigningKey::generate(&mut TestRandom(5000)).unwrap();
     p.keys.rotate(next, T0 + Duration::hours(1));
-    let code = get_code(&mut p, T0);
-    let after = p
-        .token(Some(&basic), &code_form(&code, VERIFIER, REDIRECT), T0)
-        .unwrap();
+    let after = p.sign_in(&basic, T0);
     let jwks = Jwks::parse(&p.keys.jwks(T0).to_json().unwrap()).unwrap();
     assert_eq!(jwks.keys.len(), 2);
     for t in [&before, &after] {

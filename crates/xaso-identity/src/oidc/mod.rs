@@ -83,14 +83,6 @@ pub(crate) fn sha256_b64url(data: &[u8]) -> String {
     crate::base64url_encode(&Sha256::digest(data))
 }
 
-/// Constant-time equality of two byte strings (the lengths are not secret).
-pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 // ---------------------------------------------------------------------------------------------
 // Levels of assurance
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-//! A BER-TLV reader for the files of the chip: tags of one to three bytes (ISO/IEC 7816-4,
-//! ICAO Doc 9303 Part 10 §4.4: `5F1F`, `7F61`, …) and definite lengths in the short form or
-//! in one to four length bytes. The same reader walks the DER of the CMS and X.509 structures
-//! inside EF.SOD, which are BER too.
+//! The BER-TLV reader of the whole crate (ISO/IEC 7816-4 §5.2, ICAO Doc 9303 Part 10 §4.4):
+//! tags of one to three bytes (`5F1F`, `7F61`, …) and definite lengths in the short form or
+//! in one to four length bytes. It reads the files of the chip and the DER of the CMS and
+//! X.509 structures inside EF.SOD, which are BER too ([`crate::lds`]), and the data objects
+//! of secure messaging and the header of a file being read ([`crate::chip`]).
 //!
 //! The reader never panics and never allocates: a [`Tlv`] borrows its value from the input.
 //! Every error names the absolute offset of the byte where the rule is broken and the rule
@@ -211,6 +212,93 @@ impl TlvError {
     pub fn vi(&self) -> String {
         format!("Byte {}: {}", self.offset, self.rule.vi())
     }
+
+    /// Whether the input ends inside a tag or a length: more bytes may make it well formed.
+    pub fn is_truncated(&self) -> bool {
+        matches!(
+            self.rule,
+            TlvRule::EndOfData | TlvRule::TruncatedTag | TlvRule::TruncatedLength
+        )
+    }
+}
+
+/// A tag and a length: the header of a TLV, without its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub tag: Tag,
+    /// The bytes of the tag and the length.
+    pub header_len: usize,
+    /// The bytes of the value.
+    pub value_len: usize,
+}
+
+impl Header {
+    /// Header and value together; `None` if that overflows.
+    pub fn total_len(&self) -> Option<usize> {
+        self.header_len.checked_add(self.value_len)
+    }
+}
+
+/// Reads the tag and length at the start of `data`, whether or not the value follows: how
+/// a file's length is learnt from its first bytes. When [`TlvError::is_truncated`], more
+/// bytes are needed to know it.
+pub fn read_header(data: &[u8]) -> Result<Header, TlvError> {
+    parse_header(data, 0)
+        .map(|(header, _)| header)
+        .map_err(|(offset, rule)| TlvError { offset, rule })
+}
+
+/// The tag and length at `start` of `data`, and where the length starts; or where (from
+/// the start of `data`) which rule is broken. The value is not looked at.
+fn parse_header(data: &[u8], start: usize) -> Result<(Header, usize), (usize, TlvRule)> {
+    let Some(&first) = data.get(start) else {
+        return Err((start, TlvRule::EndOfData));
+    };
+    let mut tag = u32::from(first);
+    let mut at = start + 1;
+    if first & 0x1F == 0x1F {
+        loop {
+            let Some(&b) = data.get(at) else {
+                return Err((at, TlvRule::TruncatedTag));
+            };
+            if at - start >= 3 {
+                return Err((start, TlvRule::TagTooLong));
+            }
+            tag = (tag << 8) | u32::from(b);
+            at += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    let Some(&l) = data.get(at) else {
+        return Err((at, TlvRule::TruncatedLength));
+    };
+    let length_at = at;
+    at += 1;
+    let value_len = match l {
+        0x00..=0x7F => usize::from(l),
+        0x80 => return Err((length_at, TlvRule::IndefiniteLength)),
+        0x81..=0x84 => {
+            let n = usize::from(l & 0x7F);
+            let Some(bytes) = data.get(at..at + n) else {
+                return Err((length_at, TlvRule::TruncatedLength));
+            };
+            at += n;
+            let mut len: u64 = 0;
+            for b in bytes {
+                len = (len << 8) | u64::from(*b);
+            }
+            usize::try_from(len).unwrap_or(usize::MAX)
+        }
+        _ => return Err((length_at, TlvRule::LengthTooLong { bytes: l & 0x7F })),
+    };
+    let header = Header {
+        tag: Tag(tag),
+        header_len: at - start,
+        value_len,
+    };
+    Ok((header, length_at))
 }
 
 /// Reads TLVs one after another from a byte string.
@@ -259,71 +347,37 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads the tag and length at `start` without moving: the tag, the header length and
-    /// the value length.
-    fn header(&self, start: usize) -> Result<(Tag, usize, usize), TlvError> {
-        let data = self.data;
-        let Some(&first) = data.get(start) else {
-            return Err(self.error(start, TlvRule::EndOfData));
-        };
-        let mut tag = u32::from(first);
-        let mut at = start + 1;
-        if first & 0x1F == 0x1F {
-            loop {
-                let Some(&b) = data.get(at) else {
-                    return Err(self.error(at, TlvRule::TruncatedTag));
-                };
-                if at - start >= 3 {
-                    return Err(self.error(start, TlvRule::TagTooLong));
-                }
-                tag = (tag << 8) | u32::from(b);
-                at += 1;
-                if b & 0x80 == 0 {
-                    break;
-                }
-            }
+    /// Reads the tag and length at `start` without moving; the value must be there too.
+    fn header(&self, start: usize) -> Result<Header, TlvError> {
+        let (header, length_at) =
+            parse_header(self.data, start).map_err(|(at, rule)| self.error(at, rule))?;
+        let available = self.data.len().saturating_sub(start + header.header_len);
+        if header.value_len > available {
+            return Err(self.error(
+                length_at,
+                TlvRule::ValueBeyondEnd {
+                    length: header.value_len,
+                    available,
+                },
+            ));
         }
-        let Some(&l) = data.get(at) else {
-            return Err(self.error(at, TlvRule::TruncatedLength));
-        };
-        let length_at = at;
-        at += 1;
-        let length = match l {
-            0x00..=0x7F => usize::from(l),
-            0x80 => return Err(self.error(length_at, TlvRule::IndefiniteLength)),
-            0x81..=0x84 => {
-                let n = usize::from(l & 0x7F);
-                let Some(bytes) = data.get(at..at + n) else {
-                    return Err(self.error(length_at, TlvRule::TruncatedLength));
-                };
-                at += n;
-                let mut len: u64 = 0;
-                for b in bytes {
-                    len = (len << 8) | u64::from(*b);
-                }
-                usize::try_from(len).unwrap_or(usize::MAX)
-            }
-            _ => {
-                return Err(self.error(length_at, TlvRule::LengthTooLong { bytes: l & 0x7F }));
-            }
-        };
-        let available = data.len().saturating_sub(at);
-        if length > available {
-            return Err(self.error(length_at, TlvRule::ValueBeyondEnd { length, available }));
-        }
-        Ok((Tag(tag), at - start, length))
+        Ok(header)
     }
 
     /// The tag of the next TLV, if there is a well-formed one.
     pub fn peek_tag(&self) -> Option<Tag> {
-        self.header(self.pos).ok().map(|(tag, _, _)| tag)
+        self.header(self.pos).ok().map(|h| h.tag)
     }
 
     /// Reads the next TLV. At the end of the input this is [`TlvRule::EndOfData`].
     pub fn read(&mut self) -> Result<Tlv<'a>, TlvError> {
         let start = self.pos;
-        let (tag, header_len, length) = self.header(start)?;
-        let end = start + header_len + length;
+        let Header {
+            tag,
+            header_len,
+            value_len,
+        } = self.header(start)?;
+        let end = start + header_len + value_len;
         let (Some(value), Some(raw)) = (
             self.data.get(start + header_len..end),
             self.data.get(start..end),
@@ -555,6 +609,69 @@ mod tests {
     }
 
     #[test]
+    fn headers_without_their_values() {
+        // EF.COM of Doc 9303 Part 11 D.4: 60 14 …, of which only four bytes are read first.
+        assert_eq!(
+            read_header(&[0x60, 0x14, 0x5F, 0x01]),
+            Ok(Header {
+                tag: Tag(0x60),
+                header_len: 2,
+                value_len: 0x14
+            })
+        );
+        let long = read_header(&[0x77, 0x82, 0x01, 0x02]).unwrap();
+        assert_eq!((long.header_len, long.value_len), (4, 0x102));
+        assert_eq!(long.total_len(), Some(0x106));
+        assert_eq!(read_header(&[0x5F, 0x1F, 0x03]).unwrap().tag, Tag(0x5F1F));
+        let cases: &[(&[u8], usize, TlvRule, bool)] = &[
+            (&[], 0, TlvRule::EndOfData, true),
+            (&[0x61], 1, TlvRule::TruncatedLength, true),
+            (&[0x7F], 1, TlvRule::TruncatedTag, true),
+            (&[0x77, 0x82, 0x01], 1, TlvRule::TruncatedLength, true),
+            (&[0x61, 0x80], 1, TlvRule::IndefiniteLength, false),
+            (&[0x61, 0x85], 1, TlvRule::LengthTooLong { bytes: 5 }, false),
+            (
+                &[0x7F, 0x81, 0x82, 0x83, 0x01],
+                0,
+                TlvRule::TagTooLong,
+                false,
+            ),
+        ];
+        for (data, offset, rule, truncated) in cases {
+            let err = read_header(data).unwrap_err();
+            assert_eq!((&err.rule, err.offset), (rule, *offset), "{data:02X?}");
+            assert_eq!(err.is_truncated(), *truncated, "{data:02X?}");
+        }
+    }
+
+    #[test]
+    fn the_data_objects_of_a_secure_messaging_response() {
+        // Doc 9303 Part 11 D.4: DO'87', DO'99' and DO'8E' of a READ BINARY response.
+        let data = [
+            0x87, 0x09, 0x01, 0x9F, 0xF0, 0xEC, 0x34, 0xF9, 0x92, 0x26, 0x51, 0x99, 0x02, 0x90,
+            0x00, 0x8E, 0x08, 0xAD, 0x55, 0xCC, 0x17, 0x14, 0x0B, 0x2D, 0xED,
+        ];
+        let all: Vec<Tlv<'_>> = Reader::new(&data).collect::<Result<_, _>>().unwrap();
+        assert_eq!(
+            all.iter().map(|t| t.tag).collect::<Vec<_>>(),
+            [Tag(0x87), Tag(0x99), Tag(0x8E)]
+        );
+        assert_eq!(all[1].value, [0x90, 0x00]);
+        assert_eq!(all[1].raw, [0x99, 0x02, 0x90, 0x00]);
+        assert_eq!(
+            Reader::new(&[0x99, 0x02, 0x90]).next(),
+            Some(Err(TlvError {
+                offset: 1,
+                rule: TlvRule::ValueBeyondEnd {
+                    length: 2,
+                    available: 1
+                }
+            }))
+        );
+        assert_eq!(Reader::new(&[]).next(), None);
+    }
+
+    #[test]
     fn the_iterator_stops_after_an_error() {
         let data = [0x01, 0x01, 0xFF, 0x04, 0x05, 0x00];
         let items: Vec<_> = Reader::new(&data).collect();
@@ -571,6 +688,10 @@ mod tests {
             let tlv = read_file(&raw, Tag(0x5F2E)).unwrap();
             assert_eq!(tlv.value.len(), len);
         }
+        assert_eq!(encode_length(0x7F), [0x7F]);
+        assert_eq!(encode_length(0x80), [0x81, 0x80]);
+        assert_eq!(encode_length(0x1234), [0x82, 0x12, 0x34]);
+        assert_eq!(encode(Tag(0x97), &[0x04]), [0x97, 0x01, 0x04]);
         assert_eq!(Tag::context(0, true), Tag(0xA0));
         assert_eq!(Tag::context(1, false), Tag(0x81));
     }
@@ -594,6 +715,10 @@ mod tests {
             let _ = r.peek_tag();
             let _ = r.optional(Tag(0x5F1F));
             let _ = r.finish_allowing_padding();
+            // A header read alone is the one the reader finds, value or not.
+            if let (Ok(h), Some(Ok(tlv))) = (read_header(&data), Reader::new(&data).next()) {
+                prop_assert_eq!((h.tag, h.header_len, h.value_len), (tlv.tag, tlv.header_len, tlv.value.len()));
+            }
         }
 
         #[test]
