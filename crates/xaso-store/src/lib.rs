@@ -17,8 +17,11 @@ use xaso_domain::{name, PersonalId};
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]
+mod postgres_citizens;
+#[cfg(feature = "postgres")]
 mod postgres_dossiers;
 pub mod sqlite;
+mod sqlite_citizens;
 mod sqlite_dossiers;
 
 pub use sqlite::SqliteStore;
@@ -924,9 +927,162 @@ pub struct ComplaintFilter {
     pub limit: usize,
 }
 
+/// A citizen's account (electronic identity), keyed by the personal ID of a person in the
+/// register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenRecord {
+    /// 12 digits; the person must exist in the register when the account is created.
+    pub personal_id: String,
+    /// 1 (registered online, phone confirmed) or 2 (raised at the desk after a chip check).
+    pub level: i32,
+    /// The confirmed phone number, national form (10 digits).
+    pub phone: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub disabled: bool,
+    /// JSON of the lockout state (opaque to the store; "{}" when new).
+    pub login_attempts: String,
+    /// JSON of the level-2 evidence: officer, time, chip checks, SHA-256 of the chip files
+    /// (opaque to the store); `None` at level 1.
+    pub level2_evidence: Option<String>,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A one-time code sent to a phone (registration, recovery); only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpRecord {
+    /// Random id the browser holds while the code is awaited.
+    pub id: String,
+    /// registration, recovery.
+    pub purpose: String,
+    pub personal_id: String,
+    pub phone: String,
+    /// SHA-256 (hex) of the code.
+    pub code_hash: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub expires_at: String,
+    /// Wrong codes tried so far.
+    pub attempts: i32,
+    pub used: bool,
+}
+
+/// A citizen's browser session (only the SHA-256 of the cookie's secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenSessionRecord {
+    pub id_hash: String,
+    pub personal_id: String,
+    /// The level the session was authenticated at, and how ("pwd", "otp", "totp"… as JSON
+    /// array text).
+    pub level: i32,
+    pub methods: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub last_seen: String,
+    /// The browser as it said it was (for "sessions the citizen can see and end").
+    pub user_agent: String,
+}
+
+/// Citizens' accounts, one-time codes and sessions.
+pub trait CitizenStore: Send + Sync {
+    /// `Conflict` when the account exists; `NotFound` when the person is not in the register.
+    fn insert_citizen(&self, citizen: &CitizenRecord) -> Result<()>;
+    fn get_citizen(&self, personal_id: &str) -> Result<Option<CitizenRecord>>;
+    /// Replaces every field but `personal_id` and `created_at`; `NotFound` without the account.
+    fn update_citizen(&self, citizen: &CitizenRecord) -> Result<()>;
+    fn list_citizens(&self, limit: usize) -> Result<Vec<CitizenRecord>>;
+    fn insert_otp(&self, otp: &OtpRecord) -> Result<()>;
+    fn get_otp(&self, id: &str) -> Result<Option<OtpRecord>>;
+    /// Counts a wrong code (`attempts + 1`) and returns the new count; `NotFound` without it.
+    fn count_otp_attempt(&self, id: &str) -> Result<i32>;
+    /// Marks the code used, once: `Conflict` if it was used already.
+    fn use_otp(&self, id: &str) -> Result<()>;
+    /// Codes sent to this phone since the instant (RFC 3339), for rate limits.
+    fn count_otps_since(&self, phone: &str, since: &str) -> Result<u64>;
+    /// `NotFound` when the account does not exist.
+    fn insert_citizen_session(&self, session: &CitizenSessionRecord) -> Result<()>;
+    fn get_citizen_session(&self, id_hash: &str) -> Result<Option<CitizenSessionRecord>>;
+    fn touch_citizen_session(&self, id_hash: &str, last_seen: &str) -> Result<()>;
+    /// Newest first.
+    fn list_citizen_sessions(&self, personal_id: &str) -> Result<Vec<CitizenSessionRecord>>;
+    fn delete_citizen_session(&self, id_hash: &str) -> Result<()>;
+    /// Ends every session of the citizen but `keep` (after a password change).
+    fn delete_citizen_sessions(&self, personal_id: &str, keep: Option<&str>) -> Result<u64>;
+}
+
+/// The OpenID provider's state. Records are JSON the identity layer writes (the store never
+/// parses them); what must be atomic is done here with conditional updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcClientRecord {
+    pub client_id: String,
+    pub name: String,
+    /// JSON of `xaso_identity::oidc::client::Client`.
+    pub data: String,
+    pub disabled: bool,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcGrantRecord {
+    /// SHA-256 (hex) of the code or token.
+    pub hash: String,
+    /// code, access, refresh.
+    pub kind: String,
+    pub client_id: String,
+    /// The token family (all tokens from one authorization), for revocation.
+    pub family: String,
+    /// JSON of the code, access or refresh record.
+    pub data: String,
+    /// RFC 3339 UTC.
+    pub expires_at: String,
+    /// RFC 3339 UTC; set once when a code is redeemed or a refresh token rotated.
+    pub consumed_at: Option<String>,
+    pub revoked: bool,
+}
+
+pub trait OidcStore: Send + Sync {
+    /// `Conflict` when the client id exists.
+    fn insert_oidc_client(&self, client: &OidcClientRecord) -> Result<()>;
+    /// Replaces name, data and disabled; `NotFound` without it.
+    fn update_oidc_client(&self, client: &OidcClientRecord) -> Result<()>;
+    fn get_oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRecord>>;
+    /// By client id.
+    fn list_oidc_clients(&self) -> Result<Vec<OidcClientRecord>>;
+    /// `Conflict` when the hash exists.
+    fn insert_oidc_grant(&self, grant: &OidcGrantRecord) -> Result<()>;
+    fn get_oidc_grant(&self, hash: &str) -> Result<Option<OidcGrantRecord>>;
+    /// In one transaction: marks `hash` consumed at `at` only if it is not consumed and not
+    /// revoked (else `Conflict`, nothing written; `NotFound` without it), and inserts the
+    /// grants it leads to (the tokens a code is exchanged for, the next refresh token).
+    fn consume_oidc_grant(&self, hash: &str, at: &str, issued: &[OidcGrantRecord]) -> Result<()>;
+    /// Revokes every grant of the family; returns how many were not revoked yet.
+    fn revoke_oidc_family(&self, family: &str) -> Result<u64>;
+    /// Deletes grants that expired before the instant; returns how many.
+    fn delete_expired_oidc_grants(&self, before: &str) -> Result<u64>;
+    /// Consents given: (personal_id, client_id) → JSON of the scopes consented; replaced whole.
+    fn set_oidc_consent(&self, personal_id: &str, client_id: &str, scopes: &str) -> Result<()>;
+    fn get_oidc_consent(&self, personal_id: &str, client_id: &str) -> Result<Option<String>>;
+    /// Client-assertion ids seen (`jti`), kept until they expire: `Conflict` when seen.
+    fn remember_jti(&self, client_id: &str, jti: &str, expires_at: &str) -> Result<()>;
+}
+
 /// Everything the services need from a backend.
 pub trait Store:
-    RegisterStore + AuditStore + TokenStore + MetaStore + OfficerStore + ReconcileStore + DossierStore
+    RegisterStore
+    + AuditStore
+    + TokenStore
+    + MetaStore
+    + OfficerStore
+    + ReconcileStore
+    + DossierStore
+    + CitizenStore
+    + OidcStore
 {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
@@ -999,6 +1155,29 @@ pub(crate) fn check_rating(rating: i32) -> Result<()> {
     } else {
         Err(StoreError::Conflict(format!(
             "a rating is a whole number from 1 to 5 (got {rating})"
+        )))
+    }
+}
+
+/// A citizen's account is at level 1 or 2: `Conflict` naming the rule otherwise.
+pub(crate) fn check_level(level: i32) -> Result<()> {
+    if matches!(level, 1 | 2) {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "an account's level is 1 or 2 (got {level})"
+        )))
+    }
+}
+
+/// An OpenID grant is a `code`, an `access` token or a `refresh` token: `Conflict` naming the
+/// rule otherwise.
+pub(crate) fn check_grant_kind(kind: &str) -> Result<()> {
+    if matches!(kind, "code" | "access" | "refresh") {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "a grant's kind is code, access or refresh (got {kind:?})"
         )))
     }
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite/0002_officers.sql"),
     include_str!("sql/sqlite/0003_reconcile.sql"),
     include_str!("sql/sqlite/0004_onestop.sql"),
+    include_str!("sql/sqlite/0005_citizens.sql"),
 ];
 /// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
 /// their file changes, and the audit log changes on every read of the register.
@@ -294,6 +295,16 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
         e,
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation
+    )
+}
+
+/// A primary key or unique constraint refused the row (and no other constraint did).
+pub(crate) fn is_primary_key_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
     )
 }
 

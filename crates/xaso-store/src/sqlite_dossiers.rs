@@ -7,7 +7,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::sqlite::{
-    add_event_in, insert_person_in, is_foreign_key_violation, update_person_in, SqliteStore,
+    add_event_in, insert_person_in, is_foreign_key_violation, is_primary_key_violation,
+    update_person_in, SqliteStore,
 };
 use crate::{
     check_not_blank, check_rating, list_limit, now_rfc3339, sha256_hex, AttachmentLink,
@@ -116,15 +117,6 @@ fn complaint_answered(conn: &Connection, id: i64) -> Result<Option<bool>> {
         .query_row([id], |r| r.get(0))
         .optional()?;
     Ok(found)
-}
-
-fn is_primary_key_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-    )
 }
 
 /// `NotFound` unless a dossier with this receipt number is stored (seen from `conn`'s

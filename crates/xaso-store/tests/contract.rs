@@ -9,11 +9,12 @@ use xaso_domain::register::{
 use xaso_domain::{Cmnd, PartialDate, PersonalId, Sex};
 use xaso_store::{
     ApiTokenRecord, AttachmentLink, AuditFilter, AuditRecord, AuditStore, ChangeMeta,
-    CivilStatusFilter, Complaint, ComplaintFilter, DecisionFilter, DossierChange, DossierFilter,
-    DossierRecord, DossierStore, LoadItem, NameQuery, NewCivilStatusEntry, NewComplaint,
-    NewDecision, NewRun, OfficerRecord, OfficerStore, ReconcileRow, RegisterEffect, RegisterStore,
-    ReviewDecision, RowCandidate, RowFilter, RowResolution, RunFilter, RunStatus, SavedDossier,
-    SessionRecord, Store, StoreError,
+    CitizenRecord, CitizenSessionRecord, CitizenStore, CivilStatusFilter, Complaint,
+    ComplaintFilter, DecisionFilter, DossierChange, DossierFilter, DossierRecord, DossierStore,
+    LoadItem, NameQuery, NewCivilStatusEntry, NewComplaint, NewDecision, NewRun, OfficerRecord,
+    OfficerStore, OidcClientRecord, OidcGrantRecord, OidcStore, OtpRecord, ReconcileRow,
+    RegisterEffect, RegisterStore, ReviewDecision, RowCandidate, RowFilter, RowResolution,
+    RunFilter, RunStatus, SavedDossier, SessionRecord, Store, StoreError,
 };
 
 fn sqlite() -> (Box<dyn Store>, Cleanup) {
@@ -2383,6 +2384,575 @@ fn concurrent_writers_get_distinct_lines_and_serials(store: &dyn Store) {
     assert_eq!(serials, (1..=n as u64).collect::<Vec<_>>());
 }
 
+// ---- citizens' accounts and the OpenID provider ----
+
+/// A time far in the future and one long past, for expiries.
+const FAR_FUTURE: &str = "2999-01-01T00:00:00.000000Z";
+const LONG_AGO: &str = "2001-01-01T00:00:00.000000Z";
+
+fn citizen(pid: &str, phone: &str) -> CitizenRecord {
+    CitizenRecord {
+        personal_id: pid.into(),
+        level: 1,
+        phone: phone.into(),
+        password_hash: format!("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA${pid}"),
+        must_change_password: false,
+        totp_secret: None,
+        totp_last_step: None,
+        disabled: false,
+        login_attempts: "{}".into(),
+        level2_evidence: None,
+        created_at: at_minute(0),
+        updated_at: at_minute(0),
+    }
+}
+
+/// Asserts that a refusal names neither the personal ID nor the phone (errors may be logged).
+fn says_nothing_personal(err: &StoreError, values: &[&str]) {
+    let text = format!("{err} {err:?}");
+    for v in values {
+        assert!(!text.contains(v), "{text}");
+    }
+}
+
+fn citizens_need_a_person_and_are_stored_once(store: &dyn Store) {
+    // Nobody is in the register yet.
+    let refused = store
+        .insert_citizen(&citizen("038075000001", "0912345678"))
+        .unwrap_err();
+    assert!(matches!(refused, StoreError::NotFound(_)), "{refused:?}");
+    says_nothing_personal(&refused, &["038075000001", "0912345678"]);
+    assert_eq!(store.get_citizen("038075000001").unwrap(), None);
+    load_family(store);
+    let father = citizen("038075000001", "0912345678");
+    let mut mother = citizen("038177000002", "0987654321");
+    mother.level = 2;
+    mother.totp_secret = Some("JBSWY3DPEHPK3PXP".into());
+    mother.totp_last_step = Some(i64::from(u32::MAX) + 3);
+    mother.level2_evidence = Some(r#"{"officer":"desk.lan","chip":"passed"}"#.into());
+    mother.login_attempts = r#"{"failures":["2026-03-01T08:00:00Z"]}"#.into();
+    store.insert_citizen(&mother).unwrap();
+    store.insert_citizen(&father).unwrap();
+    assert_eq!(
+        store.get_citizen("038075000001").unwrap(),
+        Some(father.clone())
+    );
+    assert_eq!(
+        store.get_citizen("038177000002").unwrap(),
+        Some(mother.clone())
+    );
+    // A person in the register without an account.
+    assert_eq!(store.get_citizen("038205000003").unwrap(), None);
+    // The same account twice is refused; the first is kept.
+    let twin = citizen("038075000001", "0900000000");
+    let refused = store.insert_citizen(&twin).unwrap_err();
+    assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+    says_nothing_personal(&refused, &["038075000001", "0900000000"]);
+    assert_eq!(store.get_citizen("038075000001").unwrap(), Some(father));
+    // Only levels 1 and 2.
+    let mut odd = citizen("038205000003", "0911111111");
+    odd.level = 3;
+    let refused = store.insert_citizen(&odd).unwrap_err();
+    assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+    assert_eq!(store.get_citizen("038205000003").unwrap(), None);
+    assert_eq!(store.list_citizens(0).unwrap().len(), 2);
+}
+
+fn citizen_updates_replace_all_but_the_id_and_creation(store: &dyn Store) {
+    load_family(store);
+    let created = citizen("038205000003", "0912345678");
+    let other = citizen("001190000004", "0987654321");
+    store.insert_citizen(&created).unwrap();
+    store.insert_citizen(&other).unwrap();
+    let raised = CitizenRecord {
+        personal_id: created.personal_id.clone(),
+        level: 2,
+        phone: "0399999999".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$bmV3$new".into(),
+        must_change_password: true,
+        totp_secret: Some("KRSXG5CTMVRXEZLU".into()),
+        totp_last_step: Some(59_000_123),
+        disabled: true,
+        login_attempts: r#"{"locked_until":"2026-03-01T08:15:00Z"}"#.into(),
+        level2_evidence: Some(r#"{"officer":"desk.lan"}"#.into()),
+        // Not changed by an update.
+        created_at: at_minute(-60),
+        updated_at: at_minute(30),
+    };
+    store.update_citizen(&raised).unwrap();
+    let expected = CitizenRecord {
+        created_at: created.created_at.clone(),
+        ..raised
+    };
+    assert_eq!(
+        store.get_citizen("038205000003").unwrap(),
+        Some(expected.clone())
+    );
+    // Optional fields can be cleared again.
+    let reset = CitizenRecord {
+        level: 1,
+        totp_secret: None,
+        totp_last_step: None,
+        level2_evidence: None,
+        disabled: false,
+        updated_at: at_minute(31),
+        ..expected
+    };
+    store.update_citizen(&reset).unwrap();
+    assert_eq!(
+        store.get_citizen("038205000003").unwrap(),
+        Some(reset.clone())
+    );
+    // Without the account (the person is in the register), and at a level that does not exist.
+    let missing = store
+        .update_citizen(&citizen("038075000001", "0912345678"))
+        .unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    says_nothing_personal(&missing, &["038075000001", "0912345678"]);
+    assert_eq!(store.get_citizen("038075000001").unwrap(), None);
+    let bad = store
+        .update_citizen(&CitizenRecord {
+            level: 0,
+            ..reset.clone()
+        })
+        .unwrap_err();
+    assert!(matches!(bad, StoreError::Conflict(_)), "{bad:?}");
+    // By personal ID; the limit counts.
+    assert_eq!(store.list_citizens(0).unwrap(), vec![other.clone(), reset]);
+    assert_eq!(store.list_citizens(1).unwrap(), vec![other]);
+}
+
+fn otp(id: &str, phone: &str, created_minute: i64) -> OtpRecord {
+    OtpRecord {
+        id: id.into(),
+        purpose: "registration".into(),
+        personal_id: "038205000003".into(),
+        phone: phone.into(),
+        code_hash: "5e".repeat(32),
+        created_at: at_minute(created_minute),
+        expires_at: at_minute(created_minute + 5),
+        attempts: 0,
+        used: false,
+    }
+}
+
+fn one_time_codes_are_counted_and_used_once(store: &dyn Store) {
+    // A code needs no account (it confirms the phone of one being made).
+    let code = otp("o1", "0912345678", 0);
+    store.insert_otp(&code).unwrap();
+    assert_eq!(store.get_otp("o1").unwrap(), Some(code.clone()));
+    assert_eq!(store.get_otp("o9").unwrap(), None);
+    let twin = store.insert_otp(&otp("o1", "0900000000", 1)).unwrap_err();
+    assert!(matches!(twin, StoreError::Conflict(_)), "{twin:?}");
+    assert_eq!(store.get_otp("o1").unwrap(), Some(code.clone()));
+    // Wrong codes are counted.
+    assert_eq!(store.count_otp_attempt("o1").unwrap(), 1);
+    assert_eq!(store.count_otp_attempt("o1").unwrap(), 2);
+    assert_eq!(store.get_otp("o1").unwrap().unwrap().attempts, 2);
+    let missing = store.count_otp_attempt("o9").unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    // Used once.
+    store.use_otp("o1").unwrap();
+    assert_eq!(
+        store.get_otp("o1").unwrap(),
+        Some(OtpRecord {
+            attempts: 2,
+            used: true,
+            ..code
+        })
+    );
+    let again = store.use_otp("o1").unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    let missing = store.use_otp("o9").unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    // Codes sent to a phone since an instant (inclusive), used or not.
+    for (id, phone, minute) in [
+        ("o2", "0912345678", 5),
+        ("o3", "0912345678", 10),
+        ("o4", "0987654321", 7),
+    ] {
+        store.insert_otp(&otp(id, phone, minute)).unwrap();
+    }
+    let since =
+        |phone: &str, minute: i64| store.count_otps_since(phone, &at_minute(minute)).unwrap();
+    assert_eq!(since("0912345678", 0), 3);
+    assert_eq!(since("0912345678", 5), 2);
+    assert_eq!(since("0912345678", 6), 1);
+    assert_eq!(since("0912345678", 11), 0);
+    assert_eq!(since("0987654321", 0), 1);
+    assert_eq!(since("0900000000", 0), 0);
+}
+
+fn citizen_session(id_hash: &str, pid: &str, created_minute: i64) -> CitizenSessionRecord {
+    CitizenSessionRecord {
+        id_hash: id_hash.into(),
+        personal_id: pid.into(),
+        level: 1,
+        methods: r#"["pwd","otp"]"#.into(),
+        created_at: at_minute(created_minute),
+        last_seen: at_minute(created_minute),
+        user_agent: "Mozilla/5.0 (Android 14; Mobile)".into(),
+    }
+}
+
+fn citizen_sessions_are_found_touched_listed_and_ended(store: &dyn Store) {
+    load_family(store);
+    let (a, b) = ("038075000001", "038177000002");
+    store.insert_citizen(&citizen(a, "0912345678")).unwrap();
+    store.insert_citizen(&citizen(b, "0987654321")).unwrap();
+    // A session needs an account (the person is in the register, without one).
+    let orphan = store
+        .insert_citizen_session(&citizen_session("s0", "038205000003", 0))
+        .unwrap_err();
+    assert!(matches!(orphan, StoreError::NotFound(_)), "{orphan:?}");
+    says_nothing_personal(&orphan, &["038205000003"]);
+    assert_eq!(store.get_citizen_session("s0").unwrap(), None);
+    let mut s1 = citizen_session("s1", a, 0);
+    s1.level = 2;
+    s1.methods = r#"["pwd","totp"]"#.into();
+    let s2 = citizen_session("s2", a, 10);
+    let s3 = citizen_session("s3", a, 5);
+    let s4 = citizen_session("s4", b, 1);
+    for s in [&s1, &s2, &s3, &s4] {
+        store.insert_citizen_session(s).unwrap();
+    }
+    assert_eq!(store.get_citizen_session("s1").unwrap(), Some(s1.clone()));
+    assert_eq!(store.get_citizen_session("s9").unwrap(), None);
+    let twin = store
+        .insert_citizen_session(&citizen_session("s1", b, 3))
+        .unwrap_err();
+    assert!(matches!(twin, StoreError::Conflict(_)), "{twin:?}");
+    assert_eq!(store.get_citizen_session("s1").unwrap(), Some(s1.clone()));
+    // Touching changes last_seen only.
+    store.touch_citizen_session("s1", &at_minute(20)).unwrap();
+    let s1 = CitizenSessionRecord {
+        last_seen: at_minute(20),
+        ..s1
+    };
+    assert_eq!(store.get_citizen_session("s1").unwrap(), Some(s1.clone()));
+    let gone = store
+        .touch_citizen_session("s9", &at_minute(20))
+        .unwrap_err();
+    assert!(matches!(gone, StoreError::NotFound(_)), "{gone:?}");
+    // Newest first.
+    assert_eq!(
+        store.list_citizen_sessions(a).unwrap(),
+        vec![s2.clone(), s3.clone(), s1.clone()]
+    );
+    assert_eq!(store.list_citizen_sessions(b).unwrap(), vec![s4.clone()]);
+    assert!(store
+        .list_citizen_sessions("038205000003")
+        .unwrap()
+        .is_empty());
+    // Ending one; twice is not an error.
+    store.delete_citizen_session("s3").unwrap();
+    store.delete_citizen_session("s3").unwrap();
+    assert_eq!(store.get_citizen_session("s3").unwrap(), None);
+    assert_eq!(
+        store.list_citizen_sessions(a).unwrap(),
+        vec![s2.clone(), s1]
+    );
+    // After a password change: every session of the citizen but the one in use.
+    assert_eq!(store.delete_citizen_sessions(a, Some("s2")).unwrap(), 1);
+    assert_eq!(store.list_citizen_sessions(a).unwrap(), vec![s2]);
+    assert_eq!(store.delete_citizen_sessions(a, Some("s2")).unwrap(), 0);
+    // Keeping another citizen's session keeps nothing of this one's.
+    assert_eq!(store.delete_citizen_sessions(a, Some("s4")).unwrap(), 1);
+    assert!(store.list_citizen_sessions(a).unwrap().is_empty());
+    assert_eq!(store.list_citizen_sessions(b).unwrap(), vec![s4]);
+    assert_eq!(store.delete_citizen_sessions(b, None).unwrap(), 1);
+    assert!(store.list_citizen_sessions(b).unwrap().is_empty());
+    // Accounts stay.
+    assert_eq!(store.list_citizens(0).unwrap().len(), 2);
+}
+
+fn oidc_client(client_id: &str, name: &str) -> OidcClientRecord {
+    OidcClientRecord {
+        client_id: client_id.into(),
+        name: name.into(),
+        data: format!(r#"{{"redirect_uris":["https://{client_id}.example/cb"]}}"#),
+        disabled: false,
+        created_at: at_minute(0),
+        created_by: "admin".into(),
+    }
+}
+
+fn oidc_clients_are_stored_once_and_updated(store: &dyn Store) {
+    assert!(store.list_oidc_clients().unwrap().is_empty());
+    let tax = oidc_client("thue", "Cổng thuế");
+    let bank = oidc_client("bank-a", "Ngân hàng A");
+    store.insert_oidc_client(&tax).unwrap();
+    store.insert_oidc_client(&bank).unwrap();
+    assert_eq!(store.get_oidc_client("thue").unwrap(), Some(tax.clone()));
+    assert_eq!(store.get_oidc_client("nobody").unwrap(), None);
+    let twin = store
+        .insert_oidc_client(&oidc_client("thue", "Khác"))
+        .unwrap_err();
+    assert!(matches!(twin, StoreError::Conflict(_)), "{twin:?}");
+    assert_eq!(store.get_oidc_client("thue").unwrap(), Some(tax.clone()));
+    // Name, data and disabled change; creation stays.
+    let changed = OidcClientRecord {
+        name: "Cổng thuế điện tử".into(),
+        data: r#"{"redirect_uris":["https://thue.example/new"]}"#.into(),
+        disabled: true,
+        created_at: at_minute(99),
+        created_by: "someone".into(),
+        ..tax.clone()
+    };
+    store.update_oidc_client(&changed).unwrap();
+    let expected = OidcClientRecord {
+        created_at: tax.created_at.clone(),
+        created_by: tax.created_by.clone(),
+        ..changed
+    };
+    assert_eq!(
+        store.get_oidc_client("thue").unwrap(),
+        Some(expected.clone())
+    );
+    let missing = store
+        .update_oidc_client(&oidc_client("nobody", "X"))
+        .unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    assert_eq!(store.get_oidc_client("nobody").unwrap(), None);
+    // By client id.
+    assert_eq!(store.list_oidc_clients().unwrap(), vec![bank, expected]);
+}
+
+fn grant(hash: &str, kind: &str, family: &str, expires_minute: i64) -> OidcGrantRecord {
+    OidcGrantRecord {
+        hash: hash.into(),
+        kind: kind.into(),
+        client_id: "thue".into(),
+        family: family.into(),
+        data: format!(r#"{{"kind":"{kind}","sub":"pairwise-1"}}"#),
+        expires_at: at_minute(expires_minute),
+        consumed_at: None,
+        revoked: false,
+    }
+}
+
+fn grant_state(store: &dyn Store, hash: &str) -> Option<(Option<String>, bool)> {
+    store
+        .get_oidc_grant(hash)
+        .unwrap()
+        .map(|g| (g.consumed_at, g.revoked))
+}
+
+fn oidc_grants_are_consumed_once_and_revoked_by_family(store: &dyn Store) {
+    let code = grant("c1", "code", "f1", 1);
+    store.insert_oidc_grant(&code).unwrap();
+    assert_eq!(store.get_oidc_grant("c1").unwrap(), Some(code.clone()));
+    assert_eq!(store.get_oidc_grant("c9").unwrap(), None);
+    let twin = store
+        .insert_oidc_grant(&grant("c1", "access", "f9", 60))
+        .unwrap_err();
+    assert!(matches!(twin, StoreError::Conflict(_)), "{twin:?}");
+    assert_eq!(store.get_oidc_grant("c1").unwrap(), Some(code.clone()));
+    let odd = store
+        .insert_oidc_grant(&grant("x1", "id_token", "f1", 60))
+        .unwrap_err();
+    assert!(matches!(odd, StoreError::Conflict(_)), "{odd:?}");
+    assert_eq!(store.get_oidc_grant("x1").unwrap(), None);
+    // The code is exchanged for an access and a refresh token, once.
+    let (a1, r1) = (
+        grant("a1", "access", "f1", 60),
+        grant("r1", "refresh", "f1", 600),
+    );
+    store
+        .consume_oidc_grant("c1", &at_minute(1), &[a1.clone(), r1.clone()])
+        .unwrap();
+    assert_eq!(
+        store.get_oidc_grant("c1").unwrap(),
+        Some(OidcGrantRecord {
+            consumed_at: Some(at_minute(1)),
+            ..code.clone()
+        })
+    );
+    assert_eq!(store.get_oidc_grant("a1").unwrap(), Some(a1.clone()));
+    assert_eq!(store.get_oidc_grant("r1").unwrap(), Some(r1.clone()));
+    let (a2, r2) = (
+        grant("a2", "access", "f1", 60),
+        grant("r2", "refresh", "f1", 600),
+    );
+    let again = store
+        .consume_oidc_grant("c1", &at_minute(2), &[a2.clone(), r2.clone()])
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    // Nothing of the second exchange is written, and the first stays as it was.
+    assert_eq!(store.get_oidc_grant("a2").unwrap(), None);
+    assert_eq!(store.get_oidc_grant("r2").unwrap(), None);
+    assert_eq!(grant_state(store, "c1"), Some((Some(at_minute(1)), false)));
+    let missing = store
+        .consume_oidc_grant("c9", &at_minute(2), &[grant("a9", "access", "f9", 60)])
+        .unwrap_err();
+    assert!(matches!(missing, StoreError::NotFound(_)), "{missing:?}");
+    assert_eq!(store.get_oidc_grant("a9").unwrap(), None);
+    // The refresh token is rotated: the next one is issued with it consumed.
+    store
+        .consume_oidc_grant("r1", &at_minute(30), &[a2.clone(), r2.clone()])
+        .unwrap();
+    assert_eq!(grant_state(store, "r1"), Some((Some(at_minute(30)), false)));
+    assert_eq!(store.get_oidc_grant("r2").unwrap(), Some(r2.clone()));
+    // An exchange whose issued grant exists is refused whole: the code stays unconsumed.
+    store
+        .insert_oidc_grant(&grant("c2", "code", "f2", 1))
+        .unwrap();
+    let clash = store
+        .consume_oidc_grant(
+            "c2",
+            &at_minute(1),
+            &[
+                grant("a3", "access", "f2", 60),
+                grant("a1", "access", "f2", 60),
+            ],
+        )
+        .unwrap_err();
+    assert!(matches!(clash, StoreError::Conflict(_)), "{clash:?}");
+    assert_eq!(grant_state(store, "c2"), Some((None, false)));
+    assert_eq!(store.get_oidc_grant("a3").unwrap(), None);
+    assert_eq!(store.get_oidc_grant("a1").unwrap(), Some(a1));
+    // Reuse detected: the whole family is revoked, and only it.
+    assert_eq!(store.revoke_oidc_family("f1").unwrap(), 5);
+    for hash in ["c1", "a1", "r1", "a2", "r2"] {
+        assert!(grant_state(store, hash).unwrap().1, "{hash}");
+    }
+    assert_eq!(grant_state(store, "c2"), Some((None, false)));
+    assert_eq!(store.revoke_oidc_family("f1").unwrap(), 0);
+    assert_eq!(store.revoke_oidc_family("f9").unwrap(), 0);
+    // A revoked grant cannot be consumed.
+    let revoked = store
+        .consume_oidc_grant("r2", &at_minute(40), &[grant("r3", "refresh", "f1", 600)])
+        .unwrap_err();
+    assert!(matches!(revoked, StoreError::Conflict(_)), "{revoked:?}");
+    assert_eq!(grant_state(store, "r2"), Some((None, true)));
+    assert_eq!(store.get_oidc_grant("r3").unwrap(), None);
+    // One revoked in a family where others are not counts only the others.
+    store
+        .insert_oidc_grant(&OidcGrantRecord {
+            revoked: true,
+            ..grant("a4", "access", "f2", 60)
+        })
+        .unwrap();
+    assert_eq!(store.revoke_oidc_family("f2").unwrap(), 1);
+    // Expired grants are deleted: expiring before the instant, not at it.
+    // c1 and c2 expire at minute 1; a1, a2 at 60; a4 at 60; r1, r2 at 600.
+    assert_eq!(store.delete_expired_oidc_grants(&at_minute(1)).unwrap(), 0);
+    assert_eq!(store.delete_expired_oidc_grants(&at_minute(2)).unwrap(), 2);
+    assert_eq!(store.get_oidc_grant("c1").unwrap(), None);
+    assert_eq!(store.get_oidc_grant("c2").unwrap(), None);
+    assert_eq!(store.delete_expired_oidc_grants(&at_minute(61)).unwrap(), 3);
+    assert_eq!(store.delete_expired_oidc_grants(&at_minute(61)).unwrap(), 0);
+    assert!(store.get_oidc_grant("r1").unwrap().is_some());
+    assert!(store.get_oidc_grant("r2").unwrap().is_some());
+    assert_eq!(store.delete_expired_oidc_grants(FAR_FUTURE).unwrap(), 2);
+}
+
+fn concurrent_consumers_of_a_grant_find_one_winner(store: &dyn Store) {
+    const THREADS: usize = 6;
+    const ROUNDS: usize = 4;
+    for round in 0..ROUNDS {
+        let code = format!("code-{round}");
+        store
+            .insert_oidc_grant(&grant(&code, "code", &format!("f{round}"), 10))
+            .unwrap();
+        let outcomes: Vec<Result<(), StoreError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|t| {
+                    let code = &code;
+                    s.spawn(move || {
+                        let family = format!("f{round}");
+                        store.consume_oidc_grant(
+                            code,
+                            &at_minute(t as i64),
+                            &[
+                                grant(&format!("a-{round}-{t}"), "access", &family, 60),
+                                grant(&format!("r-{round}-{t}"), "refresh", &family, 600),
+                            ],
+                        )
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let winners: Vec<usize> = (0..THREADS).filter(|&t| outcomes[t].is_ok()).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
+        for outcome in &outcomes {
+            assert!(
+                matches!(outcome, Ok(()) | Err(StoreError::Conflict(_))),
+                "{outcome:?}"
+            );
+        }
+        let winner = winners[0];
+        // The winner's time is the one kept, and only the winner's tokens exist.
+        assert_eq!(
+            grant_state(store, &code),
+            Some((Some(at_minute(winner as i64)), false))
+        );
+        for t in 0..THREADS {
+            for prefix in ["a", "r"] {
+                let hash = format!("{prefix}-{round}-{t}");
+                assert_eq!(
+                    store.get_oidc_grant(&hash).unwrap().is_some(),
+                    t == winner,
+                    "{hash}"
+                );
+            }
+        }
+    }
+}
+
+fn oidc_consents_are_replaced_whole(store: &dyn Store) {
+    let (a, b) = ("038075000001", "038177000002");
+    assert_eq!(store.get_oidc_consent(a, "thue").unwrap(), None);
+    store
+        .set_oidc_consent(a, "thue", r#"["openid","profile"]"#)
+        .unwrap();
+    store
+        .set_oidc_consent(a, "bank-a", r#"["openid"]"#)
+        .unwrap();
+    store
+        .set_oidc_consent(b, "thue", r#"["openid","address"]"#)
+        .unwrap();
+    assert_eq!(
+        store.get_oidc_consent(a, "thue").unwrap().as_deref(),
+        Some(r#"["openid","profile"]"#)
+    );
+    // Replaced, not merged; the others untouched.
+    store.set_oidc_consent(a, "thue", r#"["openid"]"#).unwrap();
+    assert_eq!(
+        store.get_oidc_consent(a, "thue").unwrap().as_deref(),
+        Some(r#"["openid"]"#)
+    );
+    assert_eq!(
+        store.get_oidc_consent(a, "bank-a").unwrap().as_deref(),
+        Some(r#"["openid"]"#)
+    );
+    assert_eq!(
+        store.get_oidc_consent(b, "thue").unwrap().as_deref(),
+        Some(r#"["openid","address"]"#)
+    );
+    assert_eq!(store.get_oidc_consent(b, "bank-a").unwrap(), None);
+}
+
+fn client_assertion_ids_are_used_once_until_they_expire(store: &dyn Store) {
+    store.remember_jti("thue", "j1", FAR_FUTURE).unwrap();
+    let again = store.remember_jti("thue", "j1", FAR_FUTURE).unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    // Per client.
+    store.remember_jti("bank-a", "j1", FAR_FUTURE).unwrap();
+    store.remember_jti("thue", "j2", FAR_FUTURE).unwrap();
+    // An id that expired is forgotten when the client is next seen, and may come again.
+    store.remember_jti("thue", "old", LONG_AGO).unwrap();
+    store.remember_jti("thue", "old", FAR_FUTURE).unwrap();
+    let again = store.remember_jti("thue", "old", FAR_FUTURE).unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    // The unexpired ones are still remembered.
+    for (client, jti) in [("thue", "j1"), ("thue", "j2"), ("bank-a", "j1")] {
+        let again = store.remember_jti(client, jti, FAR_FUTURE).unwrap_err();
+        assert!(matches!(again, StoreError::Conflict(_)), "{client} {jti}");
+    }
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod sqlite_backend {
@@ -2432,6 +3002,15 @@ contract!(
     complaints_are_kept_and_listed_newest_first,
     a_complaint_is_answered_once_then_judged_once,
     a_refused_complaint_writes_nothing,
+    citizens_need_a_person_and_are_stored_once,
+    citizen_updates_replace_all_but_the_id_and_creation,
+    one_time_codes_are_counted_and_used_once,
+    citizen_sessions_are_found_touched_listed_and_ended,
+    oidc_clients_are_stored_once_and_updated,
+    oidc_grants_are_consumed_once_and_revoked_by_family,
+    concurrent_consumers_of_a_grant_find_one_winner,
+    oidc_consents_are_replaced_whole,
+    client_assertion_ids_are_used_once_until_they_expire,
 );
 
 /// The register schema as version 1 of this program left it, with a person in it.
@@ -2445,7 +3024,8 @@ fn schema_1_register(conn: &rusqlite::Connection) {
 fn sqlite_migrates_a_schema_1_data_directory() {
     let dir = std::env::temp_dir().join(format!("xaso-migrate-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
-    // A data directory written before officers (data cleaning, the one-stop shop) existed,
+    // A data directory written before officers (data cleaning, the one-stop shop, citizens'
+    // accounts) existed,
     // with its data.
     {
         let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
@@ -2454,7 +3034,10 @@ fn sqlite_migrates_a_schema_1_data_directory() {
     {
         let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
         conn.execute_batch(
-            "DROP TABLE complaints; DROP TABLE attachment_links;
+            "DROP TABLE oidc_jti; DROP TABLE oidc_consents; DROP TABLE oidc_grants;
+             DROP TABLE oidc_clients; DROP TABLE citizen_sessions; DROP TABLE citizen_otps;
+             DROP TABLE citizens;
+             DROP TABLE complaints; DROP TABLE attachment_links;
              DROP TABLE attachment_blobs; DROP TABLE civil_status_entries;
              DROP TABLE serials; DROP TABLE dossiers;
              DROP TABLE reconcile_decisions; DROP TABLE reconcile_rows;
@@ -2473,7 +3056,7 @@ fn sqlite_migrates_a_schema_1_data_directory() {
             .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 4, "{}", d.display());
+        assert_eq!(version, 5, "{}", d.display());
         assert_eq!(s.count_officers().unwrap(), 0);
         // The one-stop shop's tables are there.
         assert_eq!(s.next_serial("receipt").unwrap(), 1);
@@ -2488,6 +3071,14 @@ fn sqlite_migrates_a_schema_1_data_directory() {
         // Sessions reference officers in a migrated file too.
         assert!(matches!(
             s.insert_session(&session("s2", "nobody", 0)),
+            Err(StoreError::NotFound(_))
+        ));
+        // Citizens' accounts and the OpenID provider's tables are there, and an account
+        // references the register.
+        assert!(s.list_citizens(0).unwrap().is_empty());
+        assert!(s.list_oidc_clients().unwrap().is_empty());
+        assert!(matches!(
+            s.insert_citizen(&citizen("038075999999", "0912345678")),
             Err(StoreError::NotFound(_))
         ));
     }
@@ -2533,7 +3124,7 @@ fn pg_migrates_a_schema_1_database() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
     // Opening again applies nothing more.
     let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema)).unwrap();
     assert_eq!(s.count_officers().unwrap(), 1);
@@ -2543,6 +3134,14 @@ fn pg_migrates_a_schema_1_database() {
         .list_complaints(&ComplaintFilter::default())
         .unwrap()
         .is_empty());
+    // Citizens' accounts reference the register loaded before the migration.
+    s.insert_citizen(&citizen("038075000001", "0912345678"))
+        .unwrap();
+    assert!(matches!(
+        s.insert_citizen(&citizen("038075999999", "0912345678")),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(s.list_oidc_clients().unwrap().is_empty());
 }
 
 #[test]
