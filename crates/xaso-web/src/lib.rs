@@ -10,9 +10,11 @@
 
 pub mod api;
 pub mod audit;
+pub mod citizen;
 pub mod error;
 pub mod handle;
 pub mod i18n;
+pub mod oidc;
 pub mod pages;
 pub mod shop;
 
@@ -74,6 +76,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(citizen::routes())
+        .merge(oidc::routes())
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(api::openapi))
         .nest("/api/v1", api::routes())
