@@ -45,7 +45,7 @@ pub const TOKEN_PREFIX: &str = "xaso_";
 /// Who a request or command runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// The token's name, the officer's login, or `cli:<user>`.
+    /// The token's name, the officer's login, `cli:<user>`, or a citizen's personal ID.
     pub name: String,
     pub kind: PrincipalKind,
     pub role: Role,
@@ -56,6 +56,9 @@ pub enum PrincipalKind {
     ApiToken,
     Cli,
     Officer,
+    /// A resident signed in with their own account (electronic identity): acts on their own
+    /// data only, never with an officer's role.
+    Citizen,
 }
 
 impl PrincipalKind {
@@ -64,6 +67,7 @@ impl PrincipalKind {
             PrincipalKind::ApiToken => "api-token",
             PrincipalKind::Cli => "cli",
             PrincipalKind::Officer => "officer",
+            PrincipalKind::Citizen => "citizen",
         }
     }
 }

@@ -39,6 +39,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/households/{id}", get(get_household))
         .route("/card/qr", post(card_qr))
+        .route(
+            "/card/chip",
+            post(crate::pages::chip::api_verify).layer(axum::extract::DefaultBodyLimit::max(
+                crate::pages::chip::API_BODY_LIMIT,
+            )),
+        )
         .route("/audit", get(list_audit))
 }
 
@@ -796,6 +802,7 @@ mod tests {
             "/api/v1/persons/{personal_id}/residence-events",
             "/api/v1/households/{id}",
             "/api/v1/card/qr",
+            "/api/v1/card/chip",
             "/api/v1/audit",
         ] {
             assert!(paths.contains_key(path), "{path} is not documented");

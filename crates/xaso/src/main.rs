@@ -180,6 +180,37 @@ enum AdminWhat {
         #[command(subcommand)]
         what: OfficerWhat,
     },
+    /// Services (relying parties) that sign citizens in through the OpenID provider.
+    OidcClient {
+        #[command(subcommand)]
+        what: OidcClientWhat,
+    },
+    /// Citizens' identity accounts.
+    Citizen {
+        #[command(subcommand)]
+        what: CitizenWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum CitizenWhat {
+    /// Create the account of a resident already in the register (for desks without a browser,
+    /// and for tests); prints the one-time password alone on standard output (shown only once;
+    /// it must be changed at the first sign-in). Level 2 records that the command line raised
+    /// it, and when.
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The resident's 12-digit personal ID.
+        #[arg(long)]
+        personal_id: String,
+        /// 1 or 2.
+        #[arg(long, default_value_t = 1)]
+        level: i32,
+        /// The citizen's mobile phone (for recovering the account online).
+        #[arg(long)]
+        phone: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -211,6 +242,41 @@ enum OfficerWhat {
         store: StoreArgs,
         #[arg(long)]
         login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OidcClientWhat {
+    /// Register a client; prints {"client_id":…,"client_secret":…} as JSON on standard output
+    /// (the secret, for client_secret_basic only, is shown only once).
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The service's name, shown to citizens when they consent.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI, exactly as the service will send it (repeatable).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// client_secret_basic or private_key_jwt.
+        #[arg(long, default_value = "client_secret_basic")]
+        auth: String,
+        /// The service's public keys (a JWKS file), for private_key_jwt.
+        #[arg(long)]
+        jwks: Option<PathBuf>,
+        /// Scopes the service may ask for: openid, profile, personal_id, address, phone
+        /// (repeatable or space-separated; openid is always included).
+        #[arg(long = "scope", default_value = "openid profile")]
+        scopes: Vec<String>,
+        /// The lowest level of assurance accepted for this service: 1 or 2.
+        #[arg(long, default_value_t = 1)]
+        min_level: u8,
+        /// Where logout may send the browser back (repeatable).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Do not issue refresh tokens to this service.
+        #[arg(long)]
+        no_refresh_tokens: bool,
     },
 }
 
@@ -377,6 +443,26 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Admin {
             what: AdminWhat::Officer { what },
         } => officer_command(what),
+        Command::Admin {
+            what:
+                AdminWhat::Citizen {
+                    what:
+                        CitizenWhat::Create {
+                            store,
+                            personal_id,
+                            level,
+                            phone,
+                        },
+                },
+        } => {
+            let db = store.open()?;
+            let one_time = create_citizen(db.as_ref(), &personal_id, level, phone.as_deref())?;
+            println!("{one_time}");
+            Ok(())
+        }
+        Command::Admin {
+            what: AdminWhat::OidcClient { what },
+        } => oidc_client_command(what),
         Command::Admin {
             what: AdminWhat::Token { what },
         } => match what {
@@ -636,6 +722,118 @@ fn officer_command(what: OfficerWhat) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn oidc_client_command(what: OidcClientWhat) -> Result<(), String> {
+    use xaso_identity::oidc::{Loa, Scope, ScopeSet};
+    use xaso_web::oidc::clients::{register_client, AuthChoice, NewClient};
+    let OidcClientWhat::Create {
+        store,
+        name,
+        redirect_uris,
+        auth,
+        jwks,
+        scopes,
+        min_level,
+        post_logout_redirect_uris,
+        no_refresh_tokens,
+    } = what;
+    let auth = match (auth.as_str(), jwks) {
+        ("client_secret_basic", None) => AuthChoice::SecretBasic,
+        ("client_secret_basic", Some(_)) => {
+            return Err("--jwks: only for --auth private_key_jwt".into())
+        }
+        ("private_key_jwt", Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("--jwks {}: {e}", path.display()))?;
+            let jwks = xaso_identity::oidc::jws::Jwks::parse(&text)
+                .map_err(|e| format!("--jwks {}: {e}", path.display()))?;
+            AuthChoice::PrivateKeyJwt(jwks)
+        }
+        ("private_key_jwt", None) => {
+            return Err("--jwks: private_key_jwt needs the service's public keys".into())
+        }
+        (other, _) => {
+            return Err(format!(
+                "--auth {other:?}: use client_secret_basic or private_key_jwt"
+            ))
+        }
+    };
+    let mut scope_set = Vec::new();
+    for s in scopes.iter().flat_map(|s| s.split([' ', ','])) {
+        if s.is_empty() {
+            continue;
+        }
+        scope_set.push(Scope::parse(s).ok_or_else(|| {
+            format!("--scope {s:?}: use openid, profile, personal_id, address or phone")
+        })?);
+    }
+    let minimum_level = match min_level {
+        1 => Loa::Level1,
+        2 => Loa::Level2,
+        n => return Err(format!("--min-level {n}: the level is 1 or 2")),
+    };
+    let db = store.open()?;
+    let registered = register_client(
+        db.as_ref(),
+        NewClient {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            auth,
+            scopes: ScopeSet::new(scope_set),
+            minimum_level,
+            refresh_tokens: !no_refresh_tokens,
+            sector_identifier: None,
+        },
+        &cli_actor(),
+    )?;
+    let client_id = registered.client.client.client_id.clone();
+    audit_cli(
+        db.as_ref(),
+        "oidc_client.create",
+        "admin oidc-client create",
+        Some(format!("client {client_id:?}")),
+    )?;
+    let mut out = serde_json::json!({ "client_id": client_id });
+    if let Some(secret) = registered.secret {
+        out["client_secret"] = serde_json::Value::String(secret);
+    }
+    println!("{out}");
+    Ok(())
+}
+
+/// A citizen's account with a one-time password (returned, to print); audited.
+fn create_citizen(
+    db: &dyn Store,
+    personal_id: &str,
+    level: i32,
+    phone: Option<&str>,
+) -> Result<String, String> {
+    let evidence = (level == 2).then(|| {
+        serde_json::json!({
+            "by": "cli",
+            "actor": cli_actor(),
+            "at": xaso_store::now_rfc3339(),
+        })
+        .to_string()
+    });
+    let new = xaso_web::citizen::create_account(db, personal_id.trim(), level, phone, evidence)
+        .map_err(|e| match e.field {
+            "store" => e.message,
+            field => format!("--{}: {}", field.replace('_', "-"), e.message),
+        })?;
+    let mut record = AuditRecord::now(
+        &cli_actor(),
+        "cli",
+        "citizen.create",
+        "admin citizen create",
+    );
+    record.subject = Some(new.account.personal_id.clone());
+    record.reason = Some(format!("account at level {level}"));
+    db.append_audit(&[record])
+        .map_err(|e| format!("cannot write the audit log: {e}"))?;
+    Ok(new.one_time_password)
 }
 
 fn parse_role(role: &str) -> Result<Role, String> {

@@ -1,12 +1,26 @@
-//! The signed-in citizen, from the `xaso_citizen` cookie.
+//! The signed-in citizen, from the `xaso_citizen` cookie; starting and ending such sessions.
+//!
+//! The cookie is `HttpOnly`, `SameSite=Lax` and `Secure` (unless the server runs on plain
+//! HTTP), and carries only a random secret whose SHA-256 is the session's key in the store.
+//!
+//! Why `Lax` and not `Strict` like the officers' cookie: the OpenID provider's authorization
+//! endpoint is reached by a top-level redirect *from another site* (the relying party sends
+//! the browser to us). A `Strict` cookie is not sent on such a cross-site navigation, so a
+//! citizen already signed in would look signed out to the provider and be asked for the
+//! password at every service. `Lax` sends the cookie on top-level GET navigations only —
+//! never on cross-site POSTs, sub-resources or frames — and every state-changing request
+//! here is a POST that also needs the session's CSRF token, so `Lax` gives nothing away.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
 use time::OffsetDateTime;
 use xaso_identity::session::SessionPolicy;
+use xaso_store::CitizenSessionRecord;
 
+use crate::error::ApiError;
 use crate::pages::{cookie, lang_of, parse_time, url_encode};
 use crate::AppState;
 
@@ -66,6 +80,114 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> Option<Citizen> {
         session_hash: hash,
         lang: lang_of(headers),
     })
+}
+
+impl Citizen {
+    /// The CSRF token of this session's forms (an HMAC of the session's hash under the
+    /// server's key, kept apart from the officers' tokens by a prefix).
+    pub fn csrf(&self, state: &AppState) -> String {
+        csrf_for(state, &self.session_hash)
+    }
+
+    /// True when `token` is this session's CSRF token.
+    pub fn check_csrf(&self, state: &AppState, token: &str) -> bool {
+        state
+            .web
+            .verify_csrf(&format!("citizen:{}", self.session_hash), token)
+    }
+
+    /// The hidden form field with this session's CSRF token.
+    pub fn csrf_field(&self, state: &AppState) -> Markup {
+        html! { input type="hidden" name="csrf" value=(self.csrf(state)); }
+    }
+}
+
+fn csrf_for(state: &AppState, session_hash: &str) -> String {
+    state.web.csrf_for(&format!("citizen:{session_hash}"))
+}
+
+/// The `Set-Cookie` value of the citizen's session cookie (an empty value with `max_age`
+/// `Some(0)` ends it). `SameSite=Lax`: see the module's documentation for why.
+pub fn session_cookie(state: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{CITIZEN_COOKIE}={value}; Path=/; SameSite=Lax; HttpOnly");
+    if state.web.config.secure_cookies {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// A new session.
+pub struct Started {
+    /// The `Set-Cookie` header value to send.
+    pub cookie: HeaderValue,
+    /// The session's key in the store (SHA-256 of the cookie's secret).
+    pub hash: String,
+    pub csrf: String,
+}
+
+/// Starts a session for the account (a new random id at every sign-in: no session fixation;
+/// any earlier id of this browser is simply dropped). `methods` are the `amr` values ("pwd",
+/// "otp", "totp"); `level` is the account's.
+pub async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    personal_id: &str,
+    level: i32,
+    methods: &[&str],
+) -> Result<Started, ApiError> {
+    let id = xaso_identity::session::new_session_id()
+        .map_err(|e| ApiError::Internal(format!("no session id: {e}")))?;
+    let now = xaso_store::now_rfc3339();
+    let user_agent: String = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let record = CitizenSessionRecord {
+        id_hash: id.hash.clone(),
+        personal_id: personal_id.to_owned(),
+        level,
+        methods: serde_json::to_string(methods).unwrap_or_else(|_| "[]".into()),
+        created_at: now.clone(),
+        last_seen: now,
+        user_agent,
+    };
+    crate::api::blocking(state, move |s| s.insert_citizen_session(&record)).await?;
+    Ok(Started {
+        cookie: session_cookie(state, &id.secret, None),
+        csrf: csrf_for(state, &id.hash),
+        hash: id.hash,
+    })
+}
+
+/// Ends the session (in the store; the caller clears the cookie with
+/// `session_cookie(state, "", Some(0))`).
+pub async fn end(state: &AppState, session_hash: &str) -> Result<(), ApiError> {
+    let hash = session_hash.to_owned();
+    crate::api::blocking(state, move |s| s.delete_citizen_session(&hash)).await
+}
+
+/// `next` if it is a path on this server (no scheme, no host, no `//` or `\` that a
+/// browser would read as another host, no control characters), else `/cong-dan`.
+pub fn local_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control)
+                && n.len() <= 4096 =>
+        {
+            n.to_owned()
+        }
+        _ => "/cong-dan".to_owned(),
+    }
 }
 
 /// Not signed in: to the citizens' login page, coming back to where they were.

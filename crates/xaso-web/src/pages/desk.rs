@@ -9,7 +9,9 @@ use maud::html;
 use serde::Deserialize;
 use xaso_card::compare::{compare, CardComparison, Verdict, Via};
 use xaso_card::CardQr;
+use xaso_domain::role::Role;
 
+use super::dossiers::tr;
 use super::register::{person_href, sex_text};
 use super::{notice, Officer, OrPage, PageError};
 use crate::api::{audit_record, audited, read};
@@ -42,6 +44,9 @@ fn desk_view(
         }
         @if let Some((kind, text)) = &message { (notice(kind, text)) }
         (result)
+        @if matches!(officer.role, Role::Desk | Role::Admin) {
+            p.no-print { a href="/desk/chip" { (tr(officer.lang, "Xác thực chip thẻ căn cước (tệp từ đầu đọc NFC)", "Verify an ID card's chip (files from an NFC reader)")) } }
+        }
         @if !samples.is_empty() {
             details.samples.no-print {
                 summary { (m.desk_samples) }
@@ -149,7 +154,7 @@ fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
-fn comparison_table(officer: &Officer, cmp: &CardComparison) -> maud::Markup {
+pub(crate) fn comparison_table(officer: &Officer, cmp: &CardComparison) -> maud::Markup {
     let m = officer.m();
     let vietnamese = officer.lang == crate::i18n::Lang::Vi;
     let warnings = if vietnamese {

@@ -6,6 +6,8 @@
 //! - [`register`]: the one search box (ID, CMND, name, birth year, scanned QR), the person and
 //!   household pages, the edit form.
 //! - [`desk`]: the ID card at the desk: the scanned card beside the register record.
+//! - [`chip`]: the card's chip at the desk: passive authentication of the files a chip reader
+//!   produced, against the CSCA trust store the admins keep.
 //! - [`audit`]: the audit log for the roles that may read it.
 //! - [`officers`]: administrators manage officers.
 //! - [`reconcile`]: data cleaning: a sector list uploaded, its columns mapped, reconciled with
@@ -23,6 +25,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod chip;
 pub mod civil_status;
 pub mod desk;
 pub mod dossiers;
@@ -231,6 +234,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/h/{handle}", get(register::household_page))
         .route("/desk", get(desk::desk_page).post(desk::scan))
+        .route(
+            "/desk/chip",
+            get(chip::chip_page)
+                .post(chip::chip_verify)
+                .layer(DefaultBodyLimit::max(chip::BODY_LIMIT)),
+        )
+        .route(
+            "/admin/csca",
+            get(chip::csca_page)
+                .post(chip::csca_add)
+                .layer(DefaultBodyLimit::max(chip::CSCA_BODY_LIMIT)),
+        )
+        .route("/admin/csca/remove", post(chip::csca_remove))
         .route("/audit", get(audit::audit_page))
         .route(
             "/admin/officers",
@@ -792,6 +808,8 @@ pub fn layout(ctx: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                             @if o.role == Role::Admin {
                                 a href="/admin/officers" { (m.nav_officers) }
                                 a href="/admin/catalogue" { (m.nav_catalogue) }
+                                a href="/admin/csca" { (dossiers::tr(ctx.lang, "CSCA", "CSCA")) }
+                                a href="/admin/oidc-clients" { (dossiers::tr(ctx.lang, "Dịch vụ kết nối", "OpenID clients")) }
                             }
                             a href="/account" { (m.nav_account) }
                         }

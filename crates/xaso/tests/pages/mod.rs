@@ -876,6 +876,9 @@ fn a_second_factor_is_enrolled_then_required_and_codes_are_not_replayed() {
     assert_eq!(a.status, 401, "a used code is refused");
 }
 
+mod chip;
+mod citizen;
+mod oidc;
 mod onestop;
 mod reconcile;
 mod shop_admin;
