@@ -14,6 +14,48 @@ use time::OffsetDateTime;
 use xaso_domain::register::{Household, Person, ResidenceEvent};
 use xaso_domain::{name, PersonalId};
 
+/// References to the dossier columns that both backends' insert and save bind first, in that
+/// order (`$1`/`?1` to 15); the caller's array type makes them parameters.
+macro_rules! dossier_head {
+    ($d:expr) => {
+        [
+            &$d.receipt_number,
+            &$d.parent,
+            &$d.procedure_code,
+            &$d.unit,
+            &$d.channel,
+            &$d.applicant_id,
+            &$d.handling_role,
+            &$d.assigned_officer,
+            &$d.state,
+            &$d.received_at,
+            &$d.due_on,
+            &$d.finished_on,
+            &$d.form,
+            &$d.data,
+            &$d.result,
+        ]
+    };
+}
+
+/// Likewise the citizen columns that both backends' insert and update bind first (1 to 10).
+macro_rules! citizen_head {
+    ($c:expr) => {
+        [
+            &$c.personal_id,
+            &$c.level,
+            &$c.phone,
+            &$c.password_hash,
+            &$c.must_change_password,
+            &$c.totp_secret,
+            &$c.totp_last_step,
+            &$c.disabled,
+            &$c.login_attempts,
+            &$c.level2_evidence,
+        ]
+    };
+}
+
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "postgres")]
@@ -915,6 +957,20 @@ pub struct Complaint {
     /// YYYY-MM-DD.
     pub answered_on: Option<String>,
     pub satisfied: Option<bool>,
+}
+
+impl Complaint {
+    /// A complaint just recorded as `id`: no answer, no verdict.
+    pub(crate) fn unanswered(id: i64, complaint: &NewComplaint) -> Complaint {
+        Complaint {
+            id,
+            complaint: complaint.clone(),
+            answer: None,
+            answered_by: None,
+            answered_on: None,
+            satisfied: None,
+        }
+    }
 }
 
 /// Which complaints to list.

@@ -181,8 +181,46 @@ fn query_opt(
 }
 
 fn execute(conn: &mut PgConn, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+    execute_or(conn, sql, params, quiet)
+}
+
+/// Like [`execute`], a failure reported by `fail`.
+fn execute_or(
+    conn: &mut PgConn,
+    sql: &'static str,
+    params: &[&(dyn ToSql + Sync)],
+    fail: impl FnOnce(postgres::Error) -> StoreError,
+) -> Result<u64> {
     let stmt = conn.stmt(sql)?;
-    conn.client.execute(&stmt, params).map_err(quiet)
+    conn.client.execute(&stmt, params).map_err(fail)
+}
+
+/// The row `sql` selects (if any), mapped by `to`.
+fn get_one<T>(
+    conn: &mut PgConn,
+    sql: &'static str,
+    params: &[&(dyn ToSql + Sync)],
+    to: fn(&Row) -> Result<T>,
+) -> Result<Option<T>> {
+    query_opt(conn, sql, params)?.as_ref().map(to).transpose()
+}
+
+/// All rows `sql` selects, mapped by `to`.
+fn get_all<T>(
+    conn: &mut PgConn,
+    sql: &'static str,
+    params: &[&(dyn ToSql + Sync)],
+    to: fn(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    query(conn, sql, params)?.iter().map(to).collect()
+}
+
+/// `Ok` when a write touched a row, else the error `none` makes.
+fn require_row(n: u64, none: impl FnOnce() -> StoreError) -> Result<()> {
+    if n == 0 {
+        return Err(none());
+    }
+    Ok(())
 }
 
 fn citizen_row(r: &Row) -> Result<CitizenRecord> {
@@ -200,6 +238,16 @@ fn citizen_row(r: &Row) -> Result<CitizenRecord> {
         created_at: r.try_get(10)?,
         updated_at: r.try_get(11)?,
     })
+}
+
+/// The parameters $1 to $10 of [`INSERT_CITIZEN`] and [`UPDATE_CITIZEN`] (the same columns in
+/// both), then `tail`.
+fn citizen_params<'a, const N: usize>(
+    c: &'a CitizenRecord,
+    tail: [&'a (dyn ToSql + Sync); N],
+) -> Vec<&'a (dyn ToSql + Sync)> {
+    let head: [&'a (dyn ToSql + Sync); 10] = citizen_head!(c);
+    head.into_iter().chain(tail).collect()
 }
 
 fn otp_row(r: &Row) -> Result<OtpRecord> {
@@ -273,41 +321,24 @@ impl CitizenStore for PgStore {
     /// Refuses (`Conflict`) a level other than 1 or 2.
     fn insert_citizen(&self, c: &CitizenRecord) -> Result<()> {
         check_level(c.level)?;
-        let mut conn = self.conn()?;
-        let stmt = conn.stmt(INSERT_CITIZEN)?;
-        let inserted = conn
-            .client
-            .execute(
-                &stmt,
-                &[
-                    &c.personal_id,
-                    &c.level,
-                    &c.phone,
-                    &c.password_hash,
-                    &c.must_change_password,
-                    &c.totp_secret,
-                    &c.totp_last_step,
-                    &c.disabled,
-                    &c.login_attempts,
-                    &c.level2_evidence,
-                    &c.created_at,
-                    &c.updated_at,
-                ],
-            )
-            .map_err(|e| quiet_or_missing(e, "no person in the register with this personal ID"))?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(
-                "a citizen account with this personal ID exists".into(),
-            ));
-        }
-        Ok(())
+        let inserted = execute_or(
+            &mut *self.conn()?,
+            INSERT_CITIZEN,
+            &citizen_params(c, [&c.created_at, &c.updated_at]),
+            |e| quiet_or_missing(e, "no person in the register with this personal ID"),
+        )?;
+        require_row(inserted, || {
+            StoreError::Conflict("a citizen account with this personal ID exists".into())
+        })
     }
 
     fn get_citizen(&self, personal_id: &str) -> Result<Option<CitizenRecord>> {
-        query_opt(&mut *self.conn()?, GET_CITIZEN, &[&personal_id])?
-            .as_ref()
-            .map(citizen_row)
-            .transpose()
+        get_one(
+            &mut *self.conn()?,
+            GET_CITIZEN,
+            &[&personal_id],
+            citizen_row,
+        )
     }
 
     /// Refuses (`Conflict`) a level other than 1 or 2.
@@ -316,34 +347,21 @@ impl CitizenStore for PgStore {
         let changed = execute(
             &mut *self.conn()?,
             UPDATE_CITIZEN,
-            &[
-                &c.personal_id,
-                &c.level,
-                &c.phone,
-                &c.password_hash,
-                &c.must_change_password,
-                &c.totp_secret,
-                &c.totp_last_step,
-                &c.disabled,
-                &c.login_attempts,
-                &c.level2_evidence,
-                &c.updated_at,
-            ],
+            &citizen_params(c, [&c.updated_at]),
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(
-                "no citizen account with this personal ID".into(),
-            ));
-        }
-        Ok(())
+        require_row(changed, || {
+            StoreError::NotFound("no citizen account with this personal ID".into())
+        })
     }
 
     /// By personal ID; `limit` 0 lists at most 200.
     fn list_citizens(&self, limit: usize) -> Result<Vec<CitizenRecord>> {
-        query(&mut *self.conn()?, LIST_CITIZENS, &[&list_limit(limit)])?
-            .iter()
-            .map(citizen_row)
-            .collect()
+        get_all(
+            &mut *self.conn()?,
+            LIST_CITIZENS,
+            &[&list_limit(limit)],
+            citizen_row,
+        )
     }
 
     /// `Conflict` when the id exists.
@@ -363,19 +381,13 @@ impl CitizenStore for PgStore {
                 &o.used,
             ],
         )?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(
-                "a one-time code with this id exists".into(),
-            ));
-        }
-        Ok(())
+        require_row(inserted, || {
+            StoreError::Conflict("a one-time code with this id exists".into())
+        })
     }
 
     fn get_otp(&self, id: &str) -> Result<Option<OtpRecord>> {
-        query_opt(&mut *self.conn()?, GET_OTP, &[&id])?
-            .as_ref()
-            .map(otp_row)
-            .transpose()
+        get_one(&mut *self.conn()?, GET_OTP, &[&id], otp_row)
     }
 
     fn count_otp_attempt(&self, id: &str) -> Result<i32> {
@@ -408,51 +420,43 @@ impl CitizenStore for PgStore {
 
     /// `Conflict` when the id hash exists.
     fn insert_citizen_session(&self, s: &CitizenSessionRecord) -> Result<()> {
-        let mut conn = self.conn()?;
-        let stmt = conn.stmt(INSERT_SESSION)?;
-        let inserted = conn
-            .client
-            .execute(
-                &stmt,
-                &[
-                    &s.id_hash,
-                    &s.personal_id,
-                    &s.level,
-                    &s.methods,
-                    &s.created_at,
-                    &s.last_seen,
-                    &s.user_agent,
-                ],
-            )
-            .map_err(|e| quiet_or_missing(e, "no citizen account with this personal ID"))?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict("a session with this id exists".into()));
-        }
-        Ok(())
+        let inserted = execute_or(
+            &mut *self.conn()?,
+            INSERT_SESSION,
+            &[
+                &s.id_hash,
+                &s.personal_id,
+                &s.level,
+                &s.methods,
+                &s.created_at,
+                &s.last_seen,
+                &s.user_agent,
+            ],
+            |e| quiet_or_missing(e, "no citizen account with this personal ID"),
+        )?;
+        require_row(inserted, || {
+            StoreError::Conflict("a session with this id exists".into())
+        })
     }
 
     fn get_citizen_session(&self, id_hash: &str) -> Result<Option<CitizenSessionRecord>> {
-        query_opt(&mut *self.conn()?, GET_SESSION, &[&id_hash])?
-            .as_ref()
-            .map(session_row)
-            .transpose()
+        get_one(&mut *self.conn()?, GET_SESSION, &[&id_hash], session_row)
     }
 
     /// Sets `last_seen` only; `NotFound` when the session is gone.
     fn touch_citizen_session(&self, id_hash: &str, last_seen: &str) -> Result<()> {
         let changed = execute(&mut *self.conn()?, TOUCH_SESSION, &[&id_hash, &last_seen])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound("no such session".into()));
-        }
-        Ok(())
+        require_row(changed, || StoreError::NotFound("no such session".into()))
     }
 
     /// Newest created first (then by id hash).
     fn list_citizen_sessions(&self, personal_id: &str) -> Result<Vec<CitizenSessionRecord>> {
-        query(&mut *self.conn()?, LIST_SESSIONS, &[&personal_id])?
-            .iter()
-            .map(session_row)
-            .collect()
+        get_all(
+            &mut *self.conn()?,
+            LIST_SESSIONS,
+            &[&personal_id],
+            session_row,
+        )
     }
 
     /// A session already gone is not an error.
@@ -481,13 +485,9 @@ impl OidcStore for PgStore {
                 &c.created_by,
             ],
         )?;
-        if inserted == 0 {
-            return Err(StoreError::Conflict(format!(
-                "an OpenID client {:?} exists",
-                c.client_id
-            )));
-        }
-        Ok(())
+        require_row(inserted, || {
+            StoreError::Conflict(format!("an OpenID client {:?} exists", c.client_id))
+        })
     }
 
     fn update_oidc_client(&self, c: &OidcClientRecord) -> Result<()> {
@@ -496,27 +496,17 @@ impl OidcStore for PgStore {
             UPDATE_CLIENT,
             &[&c.client_id, &c.name, &c.data, &c.disabled],
         )?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "no OpenID client {:?}",
-                c.client_id
-            )));
-        }
-        Ok(())
+        require_row(changed, || {
+            StoreError::NotFound(format!("no OpenID client {:?}", c.client_id))
+        })
     }
 
     fn get_oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRecord>> {
-        query_opt(&mut *self.conn()?, GET_CLIENT, &[&client_id])?
-            .as_ref()
-            .map(client_row)
-            .transpose()
+        get_one(&mut *self.conn()?, GET_CLIENT, &[&client_id], client_row)
     }
 
     fn list_oidc_clients(&self) -> Result<Vec<OidcClientRecord>> {
-        query(&mut *self.conn()?, LIST_CLIENTS, &[])?
-            .iter()
-            .map(client_row)
-            .collect()
+        get_all(&mut *self.conn()?, LIST_CLIENTS, &[], client_row)
     }
 
     /// Stored as given (consumed or revoked ones too). Refuses (`Conflict`) a kind other than
@@ -530,10 +520,7 @@ impl OidcStore for PgStore {
     }
 
     fn get_oidc_grant(&self, hash: &str) -> Result<Option<OidcGrantRecord>> {
-        query_opt(&mut *self.conn()?, GET_GRANT, &[&hash])?
-            .as_ref()
-            .map(grant_row)
-            .transpose()
+        get_one(&mut *self.conn()?, GET_GRANT, &[&hash], grant_row)
     }
 
     /// Expiry is not checked here (the caller reads the grant first). An issued grant whose

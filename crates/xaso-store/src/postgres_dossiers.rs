@@ -281,6 +281,16 @@ fn link_row(r: &Row) -> Result<AttachmentLink> {
 
 /// `NotFound` unless a dossier with this receipt number is stored (seen from `client`'s
 /// transaction).
+/// The parameters $1 to $15 of [`INSERT_DOSSIER`] and [`SAVE_DOSSIER`] (the same columns in
+/// both), then `tail`.
+fn dossier_params<'a, const N: usize>(
+    d: &'a DossierRecord,
+    tail: [&'a (dyn ToSql + Sync); N],
+) -> Vec<&'a (dyn ToSql + Sync)> {
+    let head: [&'a (dyn ToSql + Sync); 15] = dossier_head!(d);
+    head.into_iter().chain(tail).collect()
+}
+
 fn require_group<C: GenericClient>(
     client: &mut C,
     stmts: &mut HashMap<&'static str, Statement>,
@@ -378,27 +388,10 @@ impl DossierStore for PgStore {
         for d in dossiers {
             let inserted = tx.execute(
                 &insert,
-                &[
-                    &d.receipt_number,
-                    &d.parent,
-                    &d.procedure_code,
-                    &d.unit,
-                    &d.channel,
-                    &d.applicant_id,
-                    &d.handling_role,
-                    &d.assigned_officer,
-                    &d.state,
-                    &d.received_at,
-                    &d.due_on,
-                    &d.finished_on,
-                    &d.form,
-                    &d.data,
-                    &d.result,
-                    &d.rating,
-                    &d.rating_comment,
-                    &d.updated_at,
-                    &d.updated_by,
-                ],
+                &dossier_params(
+                    d,
+                    [&d.rating, &d.rating_comment, &d.updated_at, &d.updated_by],
+                ),
             )?;
             if inserted == 0 {
                 return Err(StoreError::Conflict(format!(
@@ -485,26 +478,7 @@ impl DossierStore for PgStore {
         let save = prepared(stmts, &mut tx, SAVE_DOSSIER)?;
         let updated = tx.execute(
             &save,
-            &[
-                &d.receipt_number,
-                &d.parent,
-                &d.procedure_code,
-                &d.unit,
-                &d.channel,
-                &d.applicant_id,
-                &d.handling_role,
-                &d.assigned_officer,
-                &d.state,
-                &d.received_at,
-                &d.due_on,
-                &d.finished_on,
-                &d.form,
-                &d.data,
-                &d.result,
-                &d.updated_at,
-                &d.updated_by,
-                &d.version,
-            ],
+            &dossier_params(d, [&d.updated_at, &d.updated_by, &d.version]),
         )?;
         if updated == 0 {
             let exists = prepared(stmts, &mut tx, DOSSIER_EXISTS)?;
@@ -693,14 +667,7 @@ impl DossierStore for PgStore {
             })?
             .try_get(0)?;
         tx.commit()?;
-        Ok(Complaint {
-            id,
-            complaint: complaint.clone(),
-            answer: None,
-            answered_by: None,
-            answered_on: None,
-            satisfied: None,
-        })
+        Ok(Complaint::unanswered(id, complaint))
     }
 
     /// Refuses (`Conflict`) a blank answer.

@@ -316,6 +316,58 @@ pub(crate) fn is_foreign_key_violation(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Runs the write `sql` on `conn`; returns how many rows it changed.
+pub(crate) fn execute_count(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<u64> {
+    Ok(conn.prepare_cached(sql)?.execute(params)? as u64)
+}
+
+/// The row `sql` selects with `params` (if any), mapped by `row`.
+pub(crate) fn query_opt<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Option<T>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params, row)
+        .optional()?)
+}
+
+/// All rows `sql` selects with `params`, mapped by `row`.
+pub(crate) fn query_all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A failed insert as the store's error: a foreign-key violation is `NotFound(missing)` when
+/// `missing` is given, a primary key or unique violation is `Conflict(exists)`.
+pub(crate) fn insert_error(e: rusqlite::Error, missing: Option<&str>, exists: &str) -> StoreError {
+    match missing {
+        Some(missing) if is_foreign_key_violation(&e) => StoreError::NotFound(missing.into()),
+        _ if is_primary_key_violation(&e) => StoreError::Conflict(exists.into()),
+        _ => e.into(),
+    }
+}
+
+/// `NotFound(missing())` when an update or delete changed no row.
+pub(crate) fn require_changed(changed: usize, missing: impl FnOnce() -> String) -> Result<()> {
+    if changed == 0 {
+        return Err(StoreError::NotFound(missing()));
+    }
+    Ok(())
+}
+
 /// Adds a new person as version 1 on `conn` (inside the caller's transaction, if any); the key
 /// columns are computed from the record. `Conflict` if the ID is taken.
 pub(crate) fn insert_person_in(
@@ -845,10 +897,7 @@ impl TokenStore for SqliteStore {
         let changed = self
             .writer()
             .execute("UPDATE api_tokens SET revoked = 1 WHERE name = ?1", [name])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("no token named {name:?}")));
-        }
-        Ok(())
+        require_changed(changed, || format!("no token named {name:?}"))
     }
 }
 
@@ -945,23 +994,21 @@ impl OfficerStore for SqliteStore {
     }
 
     fn get_officer(&self, login: &str) -> Result<Option<OfficerRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {OFFICER_COLUMNS} FROM officers WHERE login = ?1"
-            ))?
-            .query_row([login], officer_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {OFFICER_COLUMNS} FROM officers WHERE login = ?1"),
+            [login],
+            officer_row,
+        )
     }
 
     fn list_officers(&self) -> Result<Vec<OfficerRecord>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {OFFICER_COLUMNS} FROM officers ORDER BY login"
-        ))?;
-        let rows = stmt.query_map([], officer_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        query_all(
+            &self.reader(),
+            &format!("SELECT {OFFICER_COLUMNS} FROM officers ORDER BY login"),
+            [],
+            officer_row,
+        )
     }
 
     fn update_officer(&self, o: &OfficerRecord) -> Result<()> {
@@ -985,13 +1032,7 @@ impl OfficerStore for SqliteStore {
                 o.login_attempts,
                 o.updated_at
             ])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "no officer with login {:?}",
-                o.login
-            )));
-        }
-        Ok(())
+        require_changed(changed, || format!("no officer with login {:?}", o.login))
     }
 
     fn count_officers(&self) -> Result<u64> {
@@ -1025,14 +1066,12 @@ impl OfficerStore for SqliteStore {
     }
 
     fn get_session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1"
-            ))?
-            .query_row([id_hash], session_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = ?1"),
+            [id_hash],
+            session_row,
+        )
     }
 
     fn update_session(&self, s: &SessionRecord) -> Result<()> {
@@ -1042,10 +1081,7 @@ impl OfficerStore for SqliteStore {
                 "UPDATE sessions SET last_seen = ?2, second_factor_pending = ?3 WHERE id_hash = ?1",
             )?
             .execute(params![s.id_hash, s.last_seen, s.second_factor_pending])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound("no such session".into()));
-        }
-        Ok(())
+        require_changed(changed, || "no such session".into())
     }
 
     fn delete_session(&self, id_hash: &str) -> Result<()> {
@@ -1056,19 +1092,19 @@ impl OfficerStore for SqliteStore {
     }
 
     fn delete_sessions_of(&self, login: &str) -> Result<u64> {
-        let conn = self.writer();
-        let n = conn
-            .prepare_cached("DELETE FROM sessions WHERE login = ?1")?
-            .execute([login])?;
-        Ok(n as u64)
+        execute_count(
+            &self.writer(),
+            "DELETE FROM sessions WHERE login = ?1",
+            [login],
+        )
     }
 
     fn delete_sessions_seen_before(&self, before: &str) -> Result<u64> {
-        let conn = self.writer();
-        let n = conn
-            .prepare_cached("DELETE FROM sessions WHERE last_seen < ?1")?
-            .execute([before])?;
-        Ok(n as u64)
+        execute_count(
+            &self.writer(),
+            "DELETE FROM sessions WHERE last_seen < ?1",
+            [before],
+        )
     }
 }
 
@@ -1248,10 +1284,7 @@ impl ReconcileStore for SqliteStore {
                 "UPDATE reconcile_runs SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
             )?
             .execute(params![id, status.as_str(), error, finished])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!("no reconciliation run {id}")));
-        }
-        Ok(())
+        require_changed(changed, || format!("no reconciliation run {id}"))
     }
 
     fn complete_run(&self, id: i64, summary: &str, rows: &[ReconcileRow]) -> Result<()> {

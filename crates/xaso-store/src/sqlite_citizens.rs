@@ -3,9 +3,13 @@
 //! or refresh token is consumed by exactly one caller. Personal IDs and phones are personal
 //! data: no error message here repeats them, and nothing here logs them.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{
+    params, params_from_iter, Connection, OptionalExtension, ParamsFromIter, Row, ToSql,
+};
 
-use crate::sqlite::{is_foreign_key_violation, is_primary_key_violation, SqliteStore};
+use crate::sqlite::{
+    execute_count, insert_error, query_all, query_opt, require_changed, SqliteStore,
+};
 use crate::{
     check_grant_kind, check_level, list_limit, now_rfc3339, CitizenRecord, CitizenSessionRecord,
     CitizenStore, OidcClientRecord, OidcGrantRecord, OidcStore, OtpRecord, Result, StoreError,
@@ -30,6 +34,16 @@ fn citizen_row(r: &Row<'_>) -> rusqlite::Result<CitizenRecord> {
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
     })
+}
+
+/// The parameters ?1 to ?10 of the citizen insert and update (the same columns in both), then
+/// `tail`.
+fn citizen_params<'a, const N: usize>(
+    c: &'a CitizenRecord,
+    tail: [&'a dyn ToSql; N],
+) -> ParamsFromIter<Vec<&'a dyn ToSql>> {
+    let head: [&'a dyn ToSql; 10] = citizen_head!(c);
+    params_from_iter(head.into_iter().chain(tail).collect())
 }
 
 const OTP_COLUMNS: &str = "id, purpose, personal_id, phone, code_hash, created_at, expires_at,
@@ -109,13 +123,7 @@ fn insert_grant(conn: &Connection, g: &OidcGrantRecord) -> Result<()> {
         g.consumed_at,
         g.revoked
     ])
-    .map_err(|e| {
-        if is_primary_key_violation(&e) {
-            StoreError::Conflict("a grant with this hash exists".into())
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(|e| insert_error(e, None, "a grant with this hash exists"))?;
     Ok(())
 }
 
@@ -128,41 +136,24 @@ impl CitizenStore for SqliteStore {
             "INSERT INTO citizens ({CITIZEN_COLUMNS})
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         ))?
-        .execute(params![
-            c.personal_id,
-            c.level,
-            c.phone,
-            c.password_hash,
-            c.must_change_password,
-            c.totp_secret,
-            c.totp_last_step,
-            c.disabled,
-            c.login_attempts,
-            c.level2_evidence,
-            c.created_at,
-            c.updated_at
-        ])
+        .execute(citizen_params(c, [&c.created_at, &c.updated_at]))
         .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound("no person in the register with this personal ID".into())
-            } else if is_primary_key_violation(&e) {
-                StoreError::Conflict("a citizen account with this personal ID exists".into())
-            } else {
-                e.into()
-            }
+            insert_error(
+                e,
+                Some("no person in the register with this personal ID"),
+                "a citizen account with this personal ID exists",
+            )
         })?;
         Ok(())
     }
 
     fn get_citizen(&self, personal_id: &str) -> Result<Option<CitizenRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {CITIZEN_COLUMNS} FROM citizens WHERE personal_id = ?1"
-            ))?
-            .query_row([personal_id], citizen_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {CITIZEN_COLUMNS} FROM citizens WHERE personal_id = ?1"),
+            [personal_id],
+            citizen_row,
+        )
     }
 
     /// Refuses (`Conflict`) a level other than 1 or 2.
@@ -176,35 +167,20 @@ impl CitizenStore for SqliteStore {
                      disabled = ?8, login_attempts = ?9, level2_evidence = ?10, updated_at = ?11
                  WHERE personal_id = ?1",
             )?
-            .execute(params![
-                c.personal_id,
-                c.level,
-                c.phone,
-                c.password_hash,
-                c.must_change_password,
-                c.totp_secret,
-                c.totp_last_step,
-                c.disabled,
-                c.login_attempts,
-                c.level2_evidence,
-                c.updated_at
-            ])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(
-                "no citizen account with this personal ID".into(),
-            ));
-        }
-        Ok(())
+            .execute(citizen_params(c, [&c.updated_at]))?;
+        require_changed(changed, || {
+            "no citizen account with this personal ID".into()
+        })
     }
 
     /// By personal ID; `limit` 0 lists at most 200.
     fn list_citizens(&self, limit: usize) -> Result<Vec<CitizenRecord>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {CITIZEN_COLUMNS} FROM citizens ORDER BY personal_id LIMIT ?1"
-        ))?;
-        let rows = stmt.query_map([list_limit(limit)], citizen_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        query_all(
+            &self.reader(),
+            &format!("SELECT {CITIZEN_COLUMNS} FROM citizens ORDER BY personal_id LIMIT ?1"),
+            [list_limit(limit)],
+            citizen_row,
+        )
     }
 
     /// `Conflict` when the id exists.
@@ -224,25 +200,17 @@ impl CitizenStore for SqliteStore {
             o.attempts,
             o.used
         ])
-        .map_err(|e| {
-            if is_primary_key_violation(&e) {
-                StoreError::Conflict("a one-time code with this id exists".into())
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| insert_error(e, None, "a one-time code with this id exists"))?;
         Ok(())
     }
 
     fn get_otp(&self, id: &str) -> Result<Option<OtpRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {OTP_COLUMNS} FROM citizen_otps WHERE id = ?1"
-            ))?
-            .query_row([id], otp_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {OTP_COLUMNS} FROM citizen_otps WHERE id = ?1"),
+            [id],
+            otp_row,
+        )
     }
 
     fn count_otp_attempt(&self, id: &str) -> Result<i32> {
@@ -303,26 +271,22 @@ impl CitizenStore for SqliteStore {
             s.user_agent
         ])
         .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound("no citizen account with this personal ID".into())
-            } else if is_primary_key_violation(&e) {
-                StoreError::Conflict("a session with this id exists".into())
-            } else {
-                e.into()
-            }
+            insert_error(
+                e,
+                Some("no citizen account with this personal ID"),
+                "a session with this id exists",
+            )
         })?;
         Ok(())
     }
 
     fn get_citizen_session(&self, id_hash: &str) -> Result<Option<CitizenSessionRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {SESSION_COLUMNS} FROM citizen_sessions WHERE id_hash = ?1"
-            ))?
-            .query_row([id_hash], session_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {SESSION_COLUMNS} FROM citizen_sessions WHERE id_hash = ?1"),
+            [id_hash],
+            session_row,
+        )
     }
 
     /// Sets `last_seen` only; `NotFound` when the session is gone.
@@ -331,21 +295,20 @@ impl CitizenStore for SqliteStore {
         let changed = conn
             .prepare_cached("UPDATE citizen_sessions SET last_seen = ?2 WHERE id_hash = ?1")?
             .execute([id_hash, last_seen])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound("no such session".into()));
-        }
-        Ok(())
+        require_changed(changed, || "no such session".into())
     }
 
     /// Newest created first (then by id hash).
     fn list_citizen_sessions(&self, personal_id: &str) -> Result<Vec<CitizenSessionRecord>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {SESSION_COLUMNS} FROM citizen_sessions WHERE personal_id = ?1
+        query_all(
+            &self.reader(),
+            &format!(
+                "SELECT {SESSION_COLUMNS} FROM citizen_sessions WHERE personal_id = ?1
              ORDER BY created_at DESC, id_hash DESC"
-        ))?;
-        let rows = stmt.query_map([personal_id], session_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            ),
+            [personal_id],
+            session_row,
+        )
     }
 
     /// A session already gone is not an error.
@@ -384,11 +347,11 @@ impl OidcStore for SqliteStore {
             c.created_by
         ])
         .map_err(|e| {
-            if is_primary_key_violation(&e) {
-                StoreError::Conflict(format!("an OpenID client {:?} exists", c.client_id))
-            } else {
-                e.into()
-            }
+            insert_error(
+                e,
+                None,
+                &format!("an OpenID client {:?} exists", c.client_id),
+            )
         })?;
         Ok(())
     }
@@ -400,33 +363,25 @@ impl OidcStore for SqliteStore {
                 "UPDATE oidc_clients SET name = ?2, data = ?3, disabled = ?4 WHERE client_id = ?1",
             )?
             .execute(params![c.client_id, c.name, c.data, c.disabled])?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "no OpenID client {:?}",
-                c.client_id
-            )));
-        }
-        Ok(())
+        require_changed(changed, || format!("no OpenID client {:?}", c.client_id))
     }
 
     fn get_oidc_client(&self, client_id: &str) -> Result<Option<OidcClientRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE client_id = ?1"
-            ))?
-            .query_row([client_id], client_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE client_id = ?1"),
+            [client_id],
+            client_row,
+        )
     }
 
     fn list_oidc_clients(&self) -> Result<Vec<OidcClientRecord>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {CLIENT_COLUMNS} FROM oidc_clients ORDER BY client_id"
-        ))?;
-        let rows = stmt.query_map([], client_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        query_all(
+            &self.reader(),
+            &format!("SELECT {CLIENT_COLUMNS} FROM oidc_clients ORDER BY client_id"),
+            [],
+            client_row,
+        )
     }
 
     /// Stored as given (consumed or revoked ones too). Refuses (`Conflict`) a kind other than
@@ -437,14 +392,12 @@ impl OidcStore for SqliteStore {
     }
 
     fn get_oidc_grant(&self, hash: &str) -> Result<Option<OidcGrantRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {GRANT_COLUMNS} FROM oidc_grants WHERE hash = ?1"
-            ))?
-            .query_row([hash], grant_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {GRANT_COLUMNS} FROM oidc_grants WHERE hash = ?1"),
+            [hash],
+            grant_row,
+        )
     }
 
     /// Expiry is not checked here (the caller reads the grant first). An issued grant whose
@@ -481,20 +434,20 @@ impl OidcStore for SqliteStore {
     }
 
     fn revoke_oidc_family(&self, family: &str) -> Result<u64> {
-        let conn = self.writer();
-        let n = conn
-            .prepare_cached("UPDATE oidc_grants SET revoked = 1 WHERE family = ?1 AND NOT revoked")?
-            .execute([family])?;
-        Ok(n as u64)
+        execute_count(
+            &self.writer(),
+            "UPDATE oidc_grants SET revoked = 1 WHERE family = ?1 AND NOT revoked",
+            [family],
+        )
     }
 
     /// Grants whose `expires_at` is before `before` (exclusive).
     fn delete_expired_oidc_grants(&self, before: &str) -> Result<u64> {
-        let conn = self.writer();
-        let n = conn
-            .prepare_cached("DELETE FROM oidc_grants WHERE expires_at < ?1")?
-            .execute([before])?;
-        Ok(n as u64)
+        execute_count(
+            &self.writer(),
+            "DELETE FROM oidc_grants WHERE expires_at < ?1",
+            [before],
+        )
     }
 
     fn set_oidc_consent(&self, personal_id: &str, client_id: &str, scopes: &str) -> Result<()> {
@@ -529,13 +482,11 @@ impl OidcStore for SqliteStore {
         tx.prepare_cached("INSERT INTO oidc_jti (client_id, jti, expires_at) VALUES (?1, ?2, ?3)")?
             .execute([client_id, jti, expires_at])
             .map_err(|e| {
-                if is_primary_key_violation(&e) {
-                    StoreError::Conflict(format!(
-                        "the client assertion of {client_id:?} was seen already (jti reused)"
-                    ))
-                } else {
-                    e.into()
-                }
+                insert_error(
+                    e,
+                    None,
+                    &format!("the client assertion of {client_id:?} was seen already (jti reused)"),
+                )
             })?;
         tx.commit()?;
         Ok(())

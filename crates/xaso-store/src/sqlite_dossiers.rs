@@ -4,10 +4,12 @@
 //! personal data: nothing here logs them.
 
 use rusqlite::types::Value;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{
+    params, params_from_iter, Connection, OptionalExtension, ParamsFromIter, Row, ToSql,
+};
 
 use crate::sqlite::{
-    add_event_in, insert_person_in, is_foreign_key_violation, is_primary_key_violation,
+    add_event_in, insert_error, insert_person_in, is_foreign_key_violation, query_all, query_opt,
     update_person_in, SqliteStore,
 };
 use crate::{
@@ -195,6 +197,16 @@ fn write_entry(
     })
 }
 
+/// The parameters ?1 to ?15 of the dossier insert and save (the same columns in both), then
+/// `tail`.
+fn dossier_params<'a, const N: usize>(
+    d: &'a DossierRecord,
+    tail: [&'a dyn ToSql; N],
+) -> ParamsFromIter<Vec<&'a dyn ToSql>> {
+    let head: [&'a dyn ToSql; 15] = dossier_head!(d);
+    params_from_iter(head.into_iter().chain(tail).collect())
+}
+
 impl DossierStore for SqliteStore {
     fn next_serial(&self, counter: &str) -> Result<u64> {
         let conn = self.writer();
@@ -226,36 +238,16 @@ impl DossierStore for SqliteStore {
             ))?;
             for d in dossiers {
                 insert
-                    .execute(params![
-                        d.receipt_number,
-                        d.parent,
-                        d.procedure_code,
-                        d.unit,
-                        d.channel,
-                        d.applicant_id,
-                        d.handling_role,
-                        d.assigned_officer,
-                        d.state,
-                        d.received_at,
-                        d.due_on,
-                        d.finished_on,
-                        d.form,
-                        d.data,
-                        d.result,
-                        d.rating,
-                        d.rating_comment,
-                        d.updated_at,
-                        d.updated_by
-                    ])
+                    .execute(dossier_params(
+                        d,
+                        [&d.rating, &d.rating_comment, &d.updated_at, &d.updated_by],
+                    ))
                     .map_err(|e| {
-                        if is_primary_key_violation(&e) {
-                            StoreError::Conflict(format!(
-                                "receipt number {:?} exists",
-                                d.receipt_number
-                            ))
-                        } else {
-                            e.into()
-                        }
+                        insert_error(
+                            e,
+                            None,
+                            &format!("receipt number {:?} exists", d.receipt_number),
+                        )
                     })?;
             }
         }
@@ -266,23 +258,23 @@ impl DossierStore for SqliteStore {
     }
 
     fn get_dossier(&self, receipt_number: &str) -> Result<Option<DossierRecord>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE receipt_number = ?1"
-            ))?
-            .query_row([receipt_number], dossier_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE receipt_number = ?1"),
+            [receipt_number],
+            dossier_row,
+        )
     }
 
     fn group_steps(&self, parent: &str) -> Result<Vec<DossierRecord>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE parent = ?1 ORDER BY receipt_number"
-        ))?;
-        let rows = stmt.query_map([parent], dossier_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        query_all(
+            &self.reader(),
+            &format!(
+                "SELECT {DOSSIER_COLUMNS} FROM dossiers WHERE parent = ?1 ORDER BY receipt_number"
+            ),
+            [parent],
+            dossier_row,
+        )
     }
 
     /// `limit` 0 lists at most 200 rows. `top_level: Some(true)` keeps the rows without a
@@ -352,26 +344,10 @@ impl DossierStore for SqliteStore {
                      result = ?15, version = version + 1, updated_at = ?16, updated_by = ?17
                  WHERE receipt_number = ?1 AND version = ?18",
             )?
-            .execute(params![
-                d.receipt_number,
-                d.parent,
-                d.procedure_code,
-                d.unit,
-                d.channel,
-                d.applicant_id,
-                d.handling_role,
-                d.assigned_officer,
-                d.state,
-                d.received_at,
-                d.due_on,
-                d.finished_on,
-                d.form,
-                d.data,
-                d.result,
-                d.updated_at,
-                d.updated_by,
-                d.version
-            ])?;
+            .execute(dossier_params(
+                d,
+                [&d.updated_at, &d.updated_by, &d.version],
+            ))?;
         if updated == 0 {
             let stored: Option<i64> = tx
                 .prepare_cached("SELECT version FROM dossiers WHERE receipt_number = ?1")?
@@ -517,26 +493,30 @@ impl DossierStore for SqliteStore {
 
     /// In the order they were added.
     fn dossier_attachments(&self, receipt_number: &str) -> Result<Vec<AttachmentLink>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {LINK_COLUMNS} FROM attachment_links WHERE receipt_number = ?1 ORDER BY id"
-        ))?;
-        let rows = stmt.query_map([receipt_number], link_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        query_all(
+            &self.reader(),
+            &format!(
+                "SELECT {LINK_COLUMNS} FROM attachment_links WHERE receipt_number = ?1 ORDER BY id"
+            ),
+            [receipt_number],
+            link_row,
+        )
     }
 
     /// Of the links of one file as one document, the newest (by `added_at`, then as added).
     fn citizen_folder(&self, personal_id: &str) -> Result<Vec<AttachmentLink>> {
-        let conn = self.reader();
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {LINK_COLUMNS} FROM (
+        query_all(
+            &self.reader(),
+            &format!(
+                "SELECT {LINK_COLUMNS} FROM (
                  SELECT {LINK_COLUMNS}, id, row_number() OVER (
                      PARTITION BY sha256, document ORDER BY added_at DESC, id DESC) AS n
                  FROM attachment_links WHERE personal_id = ?1) AS l
              WHERE n = 1 ORDER BY added_at DESC, id DESC"
-        ))?;
-        let rows = stmt.query_map([personal_id], link_row)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            ),
+            [personal_id],
+            link_row,
+        )
     }
 
     /// Refuses (`Conflict`) a blank text. The dossier is looked up in the insert's
@@ -579,14 +559,7 @@ impl DossierStore for SqliteStore {
                 }
             })?;
         tx.commit()?;
-        Ok(Complaint {
-            id,
-            complaint: complaint.clone(),
-            answer: None,
-            answered_by: None,
-            answered_on: None,
-            satisfied: None,
-        })
+        Ok(Complaint::unanswered(id, complaint))
     }
 
     /// Refuses (`Conflict`) a blank answer.
@@ -635,14 +608,12 @@ impl DossierStore for SqliteStore {
     }
 
     fn get_complaint(&self, id: i64) -> Result<Option<Complaint>> {
-        let conn = self.reader();
-        let found = conn
-            .prepare_cached(&format!(
-                "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = ?1"
-            ))?
-            .query_row([id], complaint_row)
-            .optional()?;
-        Ok(found)
+        query_opt(
+            &self.reader(),
+            &format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = ?1"),
+            [id],
+            complaint_row,
+        )
     }
 
     /// Newest received first (then the last added first); `limit` 0 lists at most 200.

@@ -26,7 +26,7 @@ use xaso_store::CitizenRecord;
 use super::session::{self, local_next, Citizen};
 use super::{
     allow_sign_in, audit, check_form, citizen_event, form_binding, form_csrf, new_password_hash,
-    page, random_hex, verify_password, with_cookie, Fail,
+    page, random_hex, set_password, verify_password, with_cookie, Fail,
 };
 use crate::api::{blocking, read};
 use crate::i18n::{fill, Lang};
@@ -458,9 +458,20 @@ async fn load_account(
 // The second factor
 
 pub async fn totp_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = lang_of(&headers);
-    match pending(&headers, Stage::SecondFactor) {
-        Some((token, _)) => totp_form(&state, lang, &token, None, StatusCode::OK),
+    stage_page(&state, &headers, Stage::SecondFactor, totp_form)
+}
+
+/// The form of a pending sign-in's `stage`, blank; the sign-in starts again
+/// when there is no such pending sign-in.
+fn stage_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    stage: Stage,
+    form: fn(&AppState, Lang, &str, Option<&str>, StatusCode) -> Response,
+) -> Response {
+    let lang = lang_of(headers);
+    match pending(headers, stage) {
+        Some((token, _)) => form(state, lang, &token, None, StatusCode::OK),
         None => restart(),
     }
 }
@@ -604,11 +615,7 @@ pub async fn totp(
 // A new password in place of a one-time one
 
 pub async fn new_password_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = lang_of(&headers);
-    match pending(&headers, Stage::NewPassword) {
-        Some((token, _)) => new_password_form(&state, lang, &token, None, StatusCode::OK),
-        None => restart(),
-    }
+    stage_page(&state, &headers, Stage::NewPassword, new_password_form)
 }
 
 fn new_password_form(
@@ -705,17 +712,7 @@ pub async fn new_password(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    account.password_hash = hash;
-    account.must_change_password = false;
-    account.updated_at = xaso_store::now_rfc3339();
-    let record = account.clone();
-    blocking(&state, move |s| {
-        s.update_citizen(&record)?;
-        s.delete_citizen_sessions(&record.personal_id, None)
-            .map(|_| ())
-    })
-    .await
-    .map_err(|e| Fail::api(lang, e))?;
+    set_password(&state, lang, &mut account, hash).await?;
     audit(
         &state,
         lang,

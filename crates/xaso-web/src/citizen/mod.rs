@@ -231,6 +231,27 @@ pub(crate) async fn audit(
         .map_err(|e| Fail::api(lang, e))
 }
 
+/// Puts the new password's hash on the account (no longer one to change) and
+/// stores it, ending every session of the account.
+pub(crate) async fn set_password(
+    state: &AppState,
+    lang: Lang,
+    account: &mut CitizenRecord,
+    hash: String,
+) -> Result<(), Fail> {
+    account.password_hash = hash;
+    account.must_change_password = false;
+    account.updated_at = xaso_store::now_rfc3339();
+    let record = account.clone();
+    crate::api::blocking(state, move |s| {
+        s.update_citizen(&record)?;
+        s.delete_citizen_sessions(&record.personal_id, None)
+            .map(|_| ())
+    })
+    .await
+    .map_err(|e| Fail::api(lang, e))
+}
+
 // ---------------------------------------------------------------------------------------------
 // The signed-in citizen with the account
 

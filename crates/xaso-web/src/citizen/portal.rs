@@ -6,8 +6,6 @@
 //! made by anyone but citizens (officers by their login and role, systems by their token's
 //! name, the command line), with the action, the time and the purpose stated.
 
-use std::time::Instant;
-
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,11 +19,16 @@ use xaso_domain::PersonalId;
 use xaso_identity::totp::{self, TotpSecret};
 use xaso_store::{AuditFilter, CitizenRecord, DossierFilter};
 
-use super::{audit, citizen_event, level_text, mask_phone, new_password_hash, page, session};
+use super::{
+    audit, citizen_event, level_text, mask_phone, new_password_hash, page, session, set_password,
+};
 use super::{verify_password, Citizen, Fail, Me};
 use crate::api::{blocking, read};
 use crate::i18n::Lang;
-use crate::pages::dossiers::{status_code, tr};
+use crate::pages::auth::{
+    check_totp_enrolment, forget_pending_totp, remember_pending_totp, TotpEnrolment,
+};
+use crate::pages::dossiers::{column_heads, status_code, tr};
 use crate::pages::register::{address_text, sex_text};
 use crate::pages::{local_time, notice};
 use crate::shop;
@@ -240,13 +243,13 @@ fn viewers_section(lang: Lang, viewers: &[xaso_store::AuditRecord]) -> Markup {
                 p.muted { (tr(lang, "Chưa có ai xem hồ sơ của bạn.", "Nobody has viewed your record yet.")) }
             } @else {
                 table.results {
-                    thead { tr {
-                        th scope="col" { (tr(lang, "Thời gian", "Time")) }
-                        th scope="col" { (tr(lang, "Người xem", "Who")) }
-                        th scope="col" { (tr(lang, "Vai trò", "Role")) }
-                        th scope="col" { (tr(lang, "Việc làm", "What")) }
-                        th scope="col" { (tr(lang, "Mục đích", "Purpose")) }
-                    } }
+                    (column_heads(lang, &[
+                        ("Thời gian", "Time"),
+                        ("Người xem", "Who"),
+                        ("Vai trò", "Role"),
+                        ("Việc làm", "What"),
+                        ("Mục đích", "Purpose"),
+                    ]))
                     tbody {
                         @for r in viewers {
                             tr {
@@ -273,12 +276,12 @@ fn folder_section(lang: Lang, folder: &[xaso_store::AttachmentLink]) -> Markup {
             } @else {
                 p.muted { (tr(lang, "Bản điện tử các giấy tờ và kết quả thủ tục của bạn. Để nhận bản sao, hãy liên hệ bộ phận một cửa.", "Digital copies of your papers and results. Ask the one-stop desk for a copy.")) }
                 table.results {
-                    thead { tr {
-                        th scope="col" { (tr(lang, "Giấy tờ", "Document")) }
-                        th scope="col" { (tr(lang, "Tệp", "File")) }
-                        th scope="col" { (tr(lang, "Hồ sơ", "Dossier")) }
-                        th scope="col" { (tr(lang, "Ngày thêm", "Added")) }
-                    } }
+                    (column_heads(lang, &[
+                        ("Giấy tờ", "Document"),
+                        ("Tệp", "File"),
+                        ("Hồ sơ", "Dossier"),
+                        ("Ngày thêm", "Added"),
+                    ]))
                     tbody {
                         @for f in folder {
                             tr {
@@ -334,13 +337,13 @@ fn dossiers_section(
                 p.muted { (tr(lang, "Bạn chưa nộp hồ sơ thủ tục nào.", "You have not submitted any dossier.")) }
             } @else {
                 table.results {
-                    thead { tr {
-                        th scope="col" { (tr(lang, "Mã hồ sơ", "Receipt number")) }
-                        th scope="col" { (tr(lang, "Thủ tục", "Procedure")) }
-                        th scope="col" { (tr(lang, "Tình trạng", "Status")) }
-                        th scope="col" { (tr(lang, "Ngày nhận", "Received")) }
-                        th scope="col" { (tr(lang, "Hẹn trả", "Due")) }
-                    } }
+                    (column_heads(lang, &[
+                        ("Mã hồ sơ", "Receipt number"),
+                        ("Thủ tục", "Procedure"),
+                        ("Tình trạng", "Status"),
+                        ("Ngày nhận", "Received"),
+                        ("Hẹn trả", "Due"),
+                    ]))
                     tbody {
                         @for d in dossiers {
                             tr {
@@ -756,18 +759,8 @@ pub async fn change_password(
             None,
         ));
     }
-    account.password_hash = hash;
-    account.must_change_password = false;
-    account.updated_at = xaso_store::now_rfc3339();
-    let record = account.clone();
     // Every session ends, this one too: this browser gets a new one.
-    blocking(&state, move |s| {
-        s.update_citizen(&record)?;
-        s.delete_citizen_sessions(&record.personal_id, None)
-            .map(|_| ())
-    })
-    .await
-    .map_err(|e| Fail::api(lang, e))?;
+    set_password(&state, lang, &mut account, hash).await?;
     let methods: Vec<&str> = me.methods.iter().map(String::as_str).collect();
     let started = session::start(
         &state,
@@ -811,8 +804,6 @@ pub async fn change_password(
     Ok(response)
 }
 
-const PENDING_TOTP_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
 fn pending_key(me: &Citizen) -> String {
     format!("citizen:{}", me.session_hash)
 }
@@ -834,15 +825,7 @@ pub async fn totp_start(
     })?;
     let base32 = secret.to_base32();
     let uri = totp::otpauth_uri(&secret, totp::DEFAULT_ISSUER, &account.personal_id);
-    {
-        let mut pending = state
-            .web
-            .pending_totp
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        pending.retain(|_, (_, at)| at.elapsed() < PENDING_TOTP_TTL);
-        pending.insert(pending_key(&me), (base32.clone(), Instant::now()));
-    }
+    remember_pending_totp(&state, pending_key(&me), &base32);
     Ok(account_view(
         &state,
         &me,
@@ -870,48 +853,35 @@ pub async fn totp_confirm(
     if !me.check_csrf(&state, &f.csrf) {
         return Err(Fail::csrf(lang));
     }
-    let pending = {
-        let map = state
-            .web
-            .pending_totp
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        map.get(&pending_key(&me))
-            .filter(|(_, at)| at.elapsed() < PENDING_TOTP_TTL)
-            .map(|(s, _)| s.clone())
-    };
-    let Some(base32) = pending else {
-        return Ok(account_view(
-            &state,
-            &me,
-            &account,
-            Some(("error", m.login_expired_form.into())),
-            None,
-        ));
-    };
-    let secret = TotpSecret::from_base32(&base32)
-        .map_err(|e| Fail::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let unix = u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
-    let Some(step) = totp::verify(&secret, &f.code, unix, None) else {
-        let uri = totp::otpauth_uri(&secret, totp::DEFAULT_ISSUER, &account.personal_id);
-        return Ok(account_view(
-            &state,
-            &me,
-            &account,
-            Some(("error", m.totp_wrong.into())),
-            Some((base32, uri)),
-        ));
+    let key = pending_key(&me);
+    let enrolment = check_totp_enrolment(&state, &key, &f.code, &account.personal_id)
+        .map_err(|e| Fail::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let (base32, step) = match enrolment {
+        TotpEnrolment::Expired => {
+            return Ok(account_view(
+                &state,
+                &me,
+                &account,
+                Some(("error", m.login_expired_form.into())),
+                None,
+            ))
+        }
+        TotpEnrolment::Wrong { base32, uri } => {
+            return Ok(account_view(
+                &state,
+                &me,
+                &account,
+                Some(("error", m.totp_wrong.into())),
+                Some((base32, uri)),
+            ))
+        }
+        TotpEnrolment::Confirmed { base32, step } => (base32, step),
     };
     account.totp_secret = Some(base32);
     account.totp_last_step = i64::try_from(step).ok();
     account.updated_at = xaso_store::now_rfc3339();
     save(&state, lang, &account).await?;
-    state
-        .web
-        .pending_totp
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&pending_key(&me));
+    forget_pending_totp(&state, &key);
     audit(
         &state,
         lang,

@@ -8,6 +8,8 @@
 //! answer is the same whether they match or not (a code is sent only when they do), and the
 //! code form answers the same for a wrong code and a code that was never sent.
 
+use std::ops::ControlFlow;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -207,6 +209,63 @@ fn same_birth_date(typed: &PartialDate, register: &PartialDate) -> bool {
         && register.day().is_none_or(|d| typed.day() == Some(d))
 }
 
+/// A posted first form (register or recover) whose binding checked out:
+/// refusals draw it again with the values typed.
+struct FirstPost<'a> {
+    state: &'a AppState,
+    lang: Lang,
+    flow: Flow,
+    binding: String,
+    form: &'a PersonForm,
+}
+
+impl FirstPost<'_> {
+    fn refuse(&self, message: String, status: StatusCode) -> Result<Response, Fail> {
+        Ok(first_form(
+            self.state,
+            self.lang,
+            self.flow,
+            &self.binding,
+            self.form,
+            Some(("error", message)),
+            status,
+        ))
+    }
+}
+
+/// The checks both first forms open with: the form's binding, the code
+/// request throttle, then the personal ID (malformed values are named:
+/// they say nothing about the register).  Break is the answer to give.
+fn open_first_post<'a>(
+    state: &'a AppState,
+    headers: &HeaderMap,
+    client: &str,
+    flow: Flow,
+    form: &'a PersonForm,
+) -> ControlFlow<Result<Response, Fail>, (FirstPost<'a>, PersonalId)> {
+    let lang = lang_of(headers);
+    let Some(binding) = check_form(state, headers, &form.csrf) else {
+        return ControlFlow::Break(expired_form(state, headers, flow, form));
+    };
+    let post = FirstPost {
+        state,
+        lang,
+        flow,
+        binding,
+        form,
+    };
+    if !allow_code_request(client) {
+        return ControlFlow::Break(post.refuse(
+            lang.msg().login_throttled.into(),
+            StatusCode::TOO_MANY_REQUESTS,
+        ));
+    }
+    match parse_id(lang, &form.personal_id) {
+        Ok(id) => ControlFlow::Continue((post, id)),
+        Err(message) => ControlFlow::Break(post.refuse(message, StatusCode::UNPROCESSABLE_ENTITY)),
+    }
+}
+
 pub async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -214,32 +273,12 @@ pub async fn register(
     Form(form): Form<PersonForm>,
 ) -> Result<Response, Fail> {
     let lang = lang_of(&headers);
-    let flow = Flow::Register;
-    let Some(binding) = check_form(&state, &headers, &form.csrf) else {
-        return expired_form(&state, &headers, flow, &form);
+    let (post, id) = match open_first_post(&state, &headers, &client, Flow::Register, &form) {
+        ControlFlow::Continue(opened) => opened,
+        ControlFlow::Break(done) => return done,
     };
-    let refuse = |message: String, status: StatusCode| {
-        Ok(first_form(
-            &state,
-            lang,
-            flow,
-            &binding,
-            &form,
-            Some(("error", message)),
-            status,
-        ))
-    };
-    if !allow_code_request(&client) {
-        return refuse(
-            lang.msg().login_throttled.into(),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    // Malformed values are named (they say nothing about the register).
-    let id = match parse_id(lang, &form.personal_id) {
-        Ok(id) => id,
-        Err(message) => return refuse(message, StatusCode::UNPROCESSABLE_ENTITY),
-    };
+    let (flow, binding) = (post.flow, &post.binding);
+    let refuse = |message: String, status: StatusCode| post.refuse(message, status);
     if name::normalize(&form.full_name).is_empty() {
         return refuse(
             format!(
@@ -313,7 +352,7 @@ pub async fn register(
             &state,
             lang,
             flow,
-            &binding,
+            binding,
             &form,
             Some((
                 "error",
@@ -343,7 +382,7 @@ pub async fn register(
                 &state,
                 lang,
                 flow,
-                &binding,
+                binding,
                 &otp_id,
                 &phone,
                 None,
@@ -393,31 +432,12 @@ pub async fn recover(
     Form(form): Form<PersonForm>,
 ) -> Result<Response, Fail> {
     let lang = lang_of(&headers);
-    let flow = Flow::Recover;
-    let Some(binding) = check_form(&state, &headers, &form.csrf) else {
-        return expired_form(&state, &headers, flow, &form);
+    let (post, id) = match open_first_post(&state, &headers, &client, Flow::Recover, &form) {
+        ControlFlow::Continue(opened) => opened,
+        ControlFlow::Break(done) => return done,
     };
-    let refuse = |message: String, status: StatusCode| {
-        Ok(first_form(
-            &state,
-            lang,
-            flow,
-            &binding,
-            &form,
-            Some(("error", message)),
-            status,
-        ))
-    };
-    if !allow_code_request(&client) {
-        return refuse(
-            lang.msg().login_throttled.into(),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    let id = match parse_id(lang, &form.personal_id) {
-        Ok(id) => id,
-        Err(message) => return refuse(message, StatusCode::UNPROCESSABLE_ENTITY),
-    };
+    let (flow, binding) = (post.flow, &post.binding);
+    let refuse = |message: String, status: StatusCode| post.refuse(message, status);
     let phone = match mobile(lang, &form.phone) {
         Ok(p) => p,
         Err(message) => return refuse(message, StatusCode::UNPROCESSABLE_ENTITY),
@@ -467,7 +487,7 @@ pub async fn recover(
         &state,
         lang,
         flow,
-        &binding,
+        binding,
         &otp_id,
         &phone,
         None,

@@ -751,6 +751,72 @@ pub async fn change_password(
 
 const PENDING_TOTP_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
+/// Parks a freshly generated TOTP secret (base32) under `key` until the
+/// holder confirms it, dropping enrolments that have gone stale.  Shared by
+/// the officer and citizen account pages.
+pub(crate) fn remember_pending_totp(state: &AppState, key: String, base32: &str) {
+    let mut pending = state
+        .web
+        .pending_totp
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    pending.retain(|_, (_, at)| at.elapsed() < PENDING_TOTP_TTL);
+    pending.insert(key, (base32.to_owned(), Instant::now()));
+}
+
+/// Drops the pending enrolment under `key` once it has been confirmed.
+pub(crate) fn forget_pending_totp(state: &AppState, key: &str) {
+    state
+        .web
+        .pending_totp
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(key);
+}
+
+/// What became of a TOTP enrolment confirmation.
+pub(crate) enum TotpEnrolment {
+    /// No live pending secret under the key (never started, or too old).
+    Expired,
+    /// The code did not match; the secret and its `otpauth://` URI are
+    /// handed back so the page can show the QR code again.
+    Wrong { base32: String, uri: String },
+    /// The code matched at this time step.
+    Confirmed { base32: String, step: u64 },
+}
+
+/// Checks `code` against the secret pending under `key`; `label` names the
+/// account in the `otpauth://` URI.  Err carries an undecodable stored secret.
+pub(crate) fn check_totp_enrolment(
+    state: &AppState,
+    key: &str,
+    code: &str,
+    label: &str,
+) -> Result<TotpEnrolment, String> {
+    let pending = {
+        let map = state
+            .web
+            .pending_totp
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        map.get(key)
+            .filter(|(_, at)| at.elapsed() < PENDING_TOTP_TTL)
+            .map(|(s, _)| s.clone())
+    };
+    let Some(base32) = pending else {
+        return Ok(TotpEnrolment::Expired);
+    };
+    let secret = TotpSecret::from_base32(&base32).map_err(|e| e.to_string())?;
+    let unix = u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
+    Ok(match totp::verify(&secret, code, unix, None) {
+        Some(step) => TotpEnrolment::Confirmed { base32, step },
+        None => {
+            let uri = totp::otpauth_uri(&secret, totp::DEFAULT_ISSUER, label);
+            TotpEnrolment::Wrong { base32, uri }
+        }
+    })
+}
+
 pub async fn totp_start(
     State(state): State<AppState>,
     AccountOfficer(officer, record): AccountOfficer,
@@ -768,18 +834,7 @@ pub async fn totp_start(
     })?;
     let base32 = secret.to_base32();
     let uri = totp::otpauth_uri(&secret, totp::DEFAULT_ISSUER, &record.login);
-    {
-        let mut pending = state
-            .web
-            .pending_totp
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        pending.retain(|_, (_, at)| at.elapsed() < PENDING_TOTP_TTL);
-        pending.insert(
-            officer.session_hash.clone(),
-            (base32.clone(), Instant::now()),
-        );
-    }
+    remember_pending_totp(&state, officer.session_hash.clone(), &base32);
     Ok(account_page(&officer, &record, None, Some((base32, uri))))
 }
 
@@ -791,46 +846,32 @@ pub async fn totp_confirm(
     officer.check_csrf(&state, &form.csrf)?;
     let lang = officer.lang;
     let m = officer.m();
-    let pending = {
-        let map = state
-            .web
-            .pending_totp
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        map.get(&officer.session_hash)
-            .filter(|(_, at)| at.elapsed() < PENDING_TOTP_TTL)
-            .map(|(s, _)| s.clone())
-    };
-    let Some(base32) = pending else {
-        return Ok(account_page(
-            &officer,
-            &record,
-            Some(("error", m.login_expired_form.into())),
-            None,
-        ));
-    };
-    let secret = TotpSecret::from_base32(&base32)
-        .map_err(|e| PageError::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let unix = u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or(0);
-    let Some(step) = totp::verify(&secret, &form.code, unix, None) else {
-        let uri = totp::otpauth_uri(&secret, totp::DEFAULT_ISSUER, &record.login);
-        return Ok(account_page(
-            &officer,
-            &record,
-            Some(("error", m.totp_wrong.into())),
-            Some((base32, uri)),
-        ));
+    let enrolment = check_totp_enrolment(&state, &officer.session_hash, &form.code, &record.login)
+        .map_err(|e| PageError::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let (base32, step) = match enrolment {
+        TotpEnrolment::Expired => {
+            return Ok(account_page(
+                &officer,
+                &record,
+                Some(("error", m.login_expired_form.into())),
+                None,
+            ))
+        }
+        TotpEnrolment::Wrong { base32, uri } => {
+            return Ok(account_page(
+                &officer,
+                &record,
+                Some(("error", m.totp_wrong.into())),
+                Some((base32, uri)),
+            ))
+        }
+        TotpEnrolment::Confirmed { base32, step } => (base32, step),
     };
     record.totp_secret = Some(base32);
     record.totp_last_step = i64::try_from(step).ok();
     record.updated_at = xaso_store::now_rfc3339();
     save_officer(&state, lang, &record).await?;
-    state
-        .web
-        .pending_totp
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&officer.session_hash);
+    forget_pending_totp(&state, &officer.session_hash);
     account_event(
         &state,
         lang,

@@ -371,18 +371,6 @@ fn require_admin(officer: &Officer) -> Result<(), PageError> {
     )
 }
 
-async fn audit_admin(
-    state: &AppState,
-    officer: &Officer,
-    action: &str,
-    route: &str,
-    reason: String,
-) -> Result<(), PageError> {
-    let mut r = audit_record(&officer.principal(), action, route, None);
-    r.reason = Some(reason);
-    audited(state, vec![r]).await.or_page(officer.lang)
-}
-
 pub async fn csca_page(
     State(state): State<AppState>,
     officer: Officer,
@@ -669,7 +657,7 @@ pub async fn csca_add(
         .filter(|(fp, _)| added.contains(fp))
         .map(|(fp, subject)| format!("{subject} (sha256 {fp})"))
         .collect();
-    audit_admin(
+    super::shop_admin::audit(
         &state,
         &officer,
         "chip.csca.add",
@@ -728,7 +716,7 @@ pub async fn csca_remove(
         .map(|c| c.subject_name())
         .unwrap_or_default();
     let described = format!("{subject} (sha256 {})", removed.fingerprint());
-    audit_admin(
+    super::shop_admin::audit(
         &state,
         &officer,
         "chip.csca.remove",

@@ -34,6 +34,38 @@ pub fn tr<'a>(lang: Lang, vi: &'a str, en: &'a str) -> &'a str {
     lang.pick(en, vi)
 }
 
+/// The civil-status entries (at most 20 each) of these people.
+async fn civil_status_of(
+    state: &AppState,
+    lang: Lang,
+    ids: Vec<String>,
+) -> Result<Vec<xaso_store::CivilStatusEntry>, PageError> {
+    read(state, move |s| {
+        let mut out = Vec::new();
+        for id in &ids {
+            out.extend(s.list_civil_status(&xaso_store::CivilStatusFilter {
+                personal_id: Some(id.clone()),
+                limit: 20,
+                ..Default::default()
+            })?);
+        }
+        Ok(out)
+    })
+    .await
+    .or_page(lang)
+}
+
+/// A table head row: one `th scope="col"` per (Vietnamese, English) label.
+pub(crate) fn column_heads(lang: Lang, cols: &[(&str, &str)]) -> Markup {
+    html! {
+        thead { tr {
+            @for (vi, en) in cols {
+                th scope="col" { (tr(lang, vi, en)) }
+            }
+        } }
+    }
+}
+
 fn text(lang: Lang, t: &xaso_services::Text) -> &str {
     lang.pick(&t.en, &t.vi)
 }
@@ -880,22 +912,7 @@ async fn dossier_view(
     let may_answer = matches!(officer.role, Role::Desk | Role::Admin | Role::Leader);
     let may_attach = matches!(officer.role, Role::Desk | Role::Admin)
         || record.handling_role == officer.role.as_str();
-    let entries = {
-        let ids = person_ids.clone();
-        read(state, move |s| {
-            let mut out = Vec::new();
-            for id in &ids {
-                out.extend(s.list_civil_status(&xaso_store::CivilStatusFilter {
-                    personal_id: Some(id.clone()),
-                    limit: 20,
-                    ..Default::default()
-                })?);
-            }
-            Ok(out)
-        })
-        .await
-        .or_page(lang)?
-    };
+    let entries = civil_status_of(state, lang, person_ids.clone()).await?;
     let now = OffsetDateTime::now_utc();
     let today = local_time(now).date();
     let form = view
@@ -1481,19 +1498,7 @@ async fn result_view(
     )
     .await?;
     let ids: Vec<String> = result.personal_id.iter().cloned().collect();
-    let entries = read(state, move |s| {
-        let mut out = Vec::new();
-        for id in &ids {
-            out.extend(s.list_civil_status(&xaso_store::CivilStatusFilter {
-                personal_id: Some(id.clone()),
-                limit: 20,
-                ..Default::default()
-            })?);
-        }
-        Ok(out)
-    })
-    .await
-    .or_page(lang)?;
+    let entries = civil_status_of(state, lang, ids).await?;
     let entry = entries
         .into_iter()
         .find(|e| e.entry.receipt_number.as_deref() == Some(receipt));

@@ -228,6 +228,19 @@ pub struct RateForm {
     comment: String,
 }
 
+/// The answer to a form naming a dossier that cannot be found (or whose code is wrong).
+fn no_such_dossier(lang: Lang, title: &str) -> Response {
+    page(
+        lang,
+        title,
+        notice(
+            "error",
+            tr(lang, "Không tìm thấy hồ sơ.", "No such dossier."),
+        ),
+        StatusCode::NOT_FOUND,
+    )
+}
+
 pub async fn rate(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
@@ -235,15 +248,7 @@ pub async fn rate(
 ) -> Response {
     let title = tr(lang, "Đánh giá", "Rating");
     let Some((loaded, steps)) = find(&state, &f.so, &f.ma).await else {
-        return page(
-            lang,
-            title,
-            notice(
-                "error",
-                tr(lang, "Không tìm thấy hồ sơ.", "No such dossier."),
-            ),
-            StatusCode::NOT_FOUND,
-        );
+        return no_such_dossier(lang, title);
     };
     if !is_returned(&loaded, &steps) {
         return page(
@@ -395,15 +400,7 @@ pub async fn complain(
 ) -> Response {
     let title = tr(lang, "Phản ánh, kiến nghị", "Complaint");
     let Some((loaded, _)) = find(&state, &f.so, &f.ma).await else {
-        return page(
-            lang,
-            title,
-            notice(
-                "error",
-                tr(lang, "Không tìm thấy hồ sơ.", "No such dossier."),
-            ),
-            StatusCode::NOT_FOUND,
-        );
+        return no_such_dossier(lang, title);
     };
     let receipt = loaded.record.receipt_number.clone();
     let shop_now = state.shop();
@@ -473,15 +470,7 @@ pub async fn judge(
 ) -> Response {
     let title = tr(lang, "Phản ánh, kiến nghị", "Complaint");
     let Some((loaded, _, complaints)) = find_with_complaints(&state, &f.so, &f.ma).await else {
-        return page(
-            lang,
-            title,
-            notice(
-                "error",
-                tr(lang, "Không tìm thấy hồ sơ.", "No such dossier."),
-            ),
-            StatusCode::NOT_FOUND,
-        );
+        return no_such_dossier(lang, title);
     };
     let Some(complaint) =
         f.id.trim()

@@ -32,7 +32,8 @@ fn require_admin(officer: &Officer) -> Result<(), PageError> {
     )
 }
 
-async fn audit(
+/// An administrator's change, audited with what changed as the reason.
+pub(crate) async fn audit(
     state: &AppState,
     officer: &Officer,
     action: &str,
