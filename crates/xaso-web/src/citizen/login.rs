@@ -767,10 +767,16 @@ pub async fn sign_out(
     )
     .await?;
     Ok((
-        [(
-            header::SET_COOKIE,
-            session::session_cookie(&state, "", Some(0)),
-        )],
+        [
+            (
+                header::SET_COOKIE,
+                session::session_cookie(&state, "", Some(0)),
+            ),
+            (
+                header::SET_COOKIE,
+                super::portal_sign_in::portal_cookie(&state, "", Some(0)),
+            ),
+        ],
         Redirect::to(&format!("{}?m=signed-out", session::LOGIN_PATH)),
     )
         .into_response())

@@ -11,6 +11,9 @@
 //!   enrolled, a new password when the account was given a one-time one; `next` goes back to
 //!   a local path (the OpenID provider's authorization request); `prompt=login` asks again
 //!   even when a session is alive; `/cong-dan/dang-xuat` (POST) signs out;
+//! - `/cong-dan/vao` ([`portal_sign_in`]): the portal signs in through the OpenID provider
+//!   like any other relying party (code flow with PKCE, the ID token validated), then keeps
+//!   its own cookie bound to the provider's session;
 //! - `/cong-dan` ([`portal`]): my register record, who viewed it (from the audit log), my
 //!   digital folder, my dossiers with their public status links; `/cong-dan/phien` my sessions
 //!   (end one, or all the others); `/cong-dan/tai-khoan` the level, the password, TOTP;
@@ -39,8 +42,10 @@
 
 pub mod accounts;
 pub mod code;
+pub mod id_qr;
 mod login;
 mod portal;
+pub mod portal_sign_in;
 pub mod session;
 mod signup;
 
@@ -81,6 +86,9 @@ pub fn routes() -> Router<AppState> {
             get(login::new_password_page).post(login::new_password),
         )
         .route("/cong-dan/dang-xuat", post(login::sign_out))
+        .route(portal_sign_in::START_PATH, get(portal_sign_in::start))
+        .route(id_qr::PATH, get(id_qr::page))
+        .route(portal_sign_in::CALLBACK_PATH, get(portal_sign_in::callback))
         .route(
             "/cong-dan/dang-ky",
             get(signup::register_page).post(signup::register),

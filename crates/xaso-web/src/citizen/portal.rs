@@ -119,6 +119,9 @@ pub async fn portal(
             @if account.level < 2 {
                 " · " (tr(lang, "Để lên mức 2, hãy mang căn cước có gắn chip tới bộ phận một cửa của xã.", "To reach level 2, bring your chip ID card to the commune's one-stop desk."))
             }
+            @if account.level >= 2 && me.level >= 2 {
+                " · " a #identity-qr-link href=(super::id_qr::PATH) { (tr(lang, "Mã định danh để xuất trình tại bộ phận một cửa", "My identity code for the desk")) }
+            }
         }
         div.sheet {
             (record_section(lang, person.as_ref().map(|p| &p.person)))

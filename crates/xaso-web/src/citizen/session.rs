@@ -21,7 +21,7 @@ use xaso_identity::session::SessionPolicy;
 use xaso_store::CitizenSessionRecord;
 
 use crate::error::ApiError;
-use crate::pages::{cookie, lang_of, parse_time, url_encode};
+use crate::pages::{cookie, lang_of, parse_time};
 use crate::AppState;
 
 pub const CITIZEN_COOKIE: &str = "xaso_citizen";
@@ -54,6 +54,11 @@ pub struct Citizen {
 pub async fn current(state: &AppState, headers: &HeaderMap) -> Option<Citizen> {
     let secret = cookie(headers, CITIZEN_COOKIE).filter(|s| !s.is_empty())?;
     let hash = xaso_identity::session::hash_session_id(secret);
+    by_hash(state, hash, lang_of(headers)).await
+}
+
+/// The session whose key is `hash`, if it is alive (see [`current`]).
+pub async fn by_hash(state: &AppState, hash: String, lang: crate::i18n::Lang) -> Option<Citizen> {
     let lookup = hash.clone();
     let session = crate::api::read(state, move |s| s.get_citizen_session(&lookup))
         .await
@@ -78,7 +83,7 @@ pub async fn current(state: &AppState, headers: &HeaderMap) -> Option<Citizen> {
         methods,
         auth_time: created,
         session_hash: hash,
-        lang: lang_of(headers),
+        lang,
     })
 }
 
@@ -190,15 +195,18 @@ pub fn local_next(next: Option<&str>) -> String {
     }
 }
 
-/// Not signed in: to the citizens' login page, coming back to where they were.
+/// Not signed in to the portal: through the OpenID provider (which asks for the password if
+/// need be), coming back to where they were.
 pub struct SignIn(pub String);
 
 impl IntoResponse for SignIn {
     fn into_response(self) -> Response {
-        Redirect::to(&format!("{LOGIN_PATH}?next={}", url_encode(&self.0))).into_response()
+        Redirect::to(&super::portal_sign_in::sign_in_url(&self.0)).into_response()
     }
 }
 
+/// The citizen signed in to the portal (the portal's own session, opened through the OpenID
+/// provider: [`super::portal_sign_in`]).
 impl FromRequestParts<AppState> for Citizen {
     type Rejection = SignIn;
 
@@ -207,6 +215,8 @@ impl FromRequestParts<AppState> for Citizen {
             .uri
             .path_and_query()
             .map_or("/cong-dan".to_owned(), |p| p.as_str().to_owned());
-        current(state, &parts.headers).await.ok_or(SignIn(back))
+        super::portal_sign_in::current(state, &parts.headers)
+            .await
+            .ok_or(SignIn(back))
     }
 }

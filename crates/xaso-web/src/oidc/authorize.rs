@@ -34,6 +34,7 @@ use xaso_store::{AuditRecord, OidcGrantRecord};
 use super::clients::{load_client, RegisteredClient};
 use super::{error_page, go_to, issuer, page, page_lang, parse_pairs, random_id, t};
 use crate::api::{audited, blocking, read};
+use crate::citizen::portal_sign_in::{self, PORTAL_CLIENT_ID};
 use crate::citizen::session::{self, Citizen, LOGIN_PATH};
 use crate::i18n::Lang;
 use crate::pages::url_encode;
@@ -175,6 +176,14 @@ async fn handle(
         }
         Err(_) => None,
     };
+    // The built-in portal client answers at this server's own address.
+    let client = client.map(|c| {
+        if c.client.client_id == PORTAL_CLIENT_ID {
+            portal_sign_in::for_issuer(c, &issuer)
+        } else {
+            c
+        }
+    });
     let request = match validate(&params, client.as_ref().map(|c| &c.client), received_at) {
         Ok(r) => r,
         Err(AuthorizeError::Show(e)) => return error_page(lang, &e),
@@ -260,6 +269,11 @@ async fn handle(
     }
 
     let consent = match &citizen {
+        // The platform's own portal is first-party: no consent to ask.
+        Some(_) if request.client_id == PORTAL_CLIENT_ID => Some(Consent {
+            scope: request.scope.clone(),
+            granted_at: now,
+        }),
         Some((c, _)) => {
             let (pid, cid) = (c.personal_id.clone(), request.client_id.clone());
             match read(state, move |s| s.get_oidc_consent(&pid, &cid)).await {

@@ -1464,6 +1464,11 @@ fn result_view(state: &AppState, officer: &Officer, done: &Done) -> Markup {
             }
             (None, _) => { (notice("info", m.desk_not_in_register)) }
         }
+        @if done.person.is_some() && crate::citizen::accounts::may_raise(officer.role) {
+            @if let Some(evidence) = v.verified_evidence(&officer.login) {
+                (super::level2::raise_form(state, officer, &evidence))
+            }
+        }
         }
     }
 }

@@ -74,6 +74,9 @@ pub async fn scan(
 ) -> Result<Response, PageError> {
     officer.check_csrf(&state, &form.csrf)?;
     let m = officer.m();
+    if crate::citizen::id_qr::looks_like_code(&form.payload) {
+        return identity_code(&state, &officer, &form.payload).await;
+    }
     match xaso_card::parse_qr(&form.payload) {
         Ok(card) => show_card(&state, &officer, card).await,
         Err(e) => Ok(desk_view(
@@ -87,6 +90,79 @@ pub async fn scan(
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
     }
+}
+
+/// A citizen's signed identity code (from the portal) scanned instead of a card: verified
+/// (signature, audience, validity, level 2), then the register's record of the person.
+async fn identity_code(
+    state: &AppState,
+    officer: &Officer,
+    text: &str,
+) -> Result<Response, PageError> {
+    let lang = officer.lang;
+    let keys = crate::api::blocking(state, |s| Ok(crate::oidc::keys::load(s)))
+        .await
+        .or_page(lang)?
+        .map_err(|e| PageError::from_api(lang, crate::error::ApiError::Internal(e)))?;
+    let now = time::OffsetDateTime::now_utc();
+    let principal = officer.principal();
+    let code = match crate::citizen::id_qr::check(&keys, text, now) {
+        Ok(code) => code,
+        Err(refusal) => {
+            let mut record = audit_record(&principal, "citizen.id_qr.refused", "POST /desk", None);
+            record.reason = Some(refusal.text(crate::i18n::Lang::En));
+            audited(state, vec![record]).await.or_page(lang)?;
+            return Ok(desk_view(
+                state,
+                officer,
+                Some(("error", refusal.text(lang))),
+                html! {},
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
+        }
+    };
+    let found = match xaso_domain::PersonalId::parse(&code.pid) {
+        Ok(id) => read(state, move |s| s.get_person(&id))
+            .await
+            .or_page(lang)?,
+        Err(_) => None,
+    };
+    let mut records = vec![audit_record(
+        &principal,
+        "citizen.id_qr",
+        "POST /desk",
+        Some(code.pid.clone()),
+    )];
+    if found.is_some() {
+        records.push(audit_record(
+            &principal,
+            "person.read",
+            "POST /desk",
+            Some(code.pid.clone()),
+        ));
+    }
+    audited(state, records).await.or_page(lang)?;
+    let until = time::OffsetDateTime::from_unix_timestamp(code.exp).unwrap_or(now);
+    let m = officer.m();
+    let result = html! {
+        (notice("ok", &format!("{} {}", tr(lang,
+            "Mã định danh điện tử mức 2 hợp lệ (chữ ký của hệ thống), có hiệu lực đến",
+            "A valid level-2 identity code (signed by this system), valid until"),
+            super::local_time(&xaso_store::format_utc(until)))))
+        @match &found {
+            Some(stored) => {
+                dl.facts #identity-person {
+                    dt { (m.f_personal_id) } dd.mono { (stored.person.personal_id) }
+                    dt { (m.f_full_name) } dd { (stored.person.full_name) }
+                    dt { (m.f_date_of_birth) } dd { (super::register::date_text(stored.person.date_of_birth.as_ref())) }
+                    dt { (m.f_sex) } dd { (sex_text(m, stored.person.sex)) }
+                }
+                p.no-print { a.button.primary href=(person_href(&state.web.handles, &stored.person.personal_id)) { (m.desk_open_record) } }
+            }
+            None => { (notice("info", m.desk_not_in_register)) }
+        }
+    };
+    Ok(desk_view(state, officer, None, result, StatusCode::OK))
 }
 
 /// The card beside the record (also where a QR scanned into the search box lands).

@@ -8,6 +8,8 @@
 //! - [`desk`]: the ID card at the desk: the scanned card beside the register record.
 //! - [`chip`]: the card's chip at the desk: passive authentication of the files a chip reader
 //!   produced, against the CSCA trust store the admins keep.
+//! - [`level2`]: under a verified chip, the desk raises the holder's electronic identity to
+//!   level 2 (sealed evidence, the face comparison confirmed).
 //! - [`audit`]: the audit log for the roles that may read it.
 //! - [`officers`]: administrators manage officers.
 //! - [`reconcile`]: data cleaning: a sector list uploaded, its columns mapped, reconciled with
@@ -30,6 +32,7 @@ pub mod civil_status;
 pub mod desk;
 pub mod dossiers;
 pub mod indicators;
+pub mod level2;
 pub mod officers;
 pub mod public;
 pub mod reconcile;
@@ -94,6 +97,8 @@ impl Default for WebConfig {
 pub struct WebState {
     pub config: WebConfig,
     csrf_key: [u8; 32],
+    /// The citizen portal's client secret at the OpenID provider (derived, never stored).
+    portal_secret: String,
     pub handles: Handles,
     login_limiter: Mutex<RateLimiter<String>>,
     /// Purposes stated by roles that must give one, per (session, subject), for 30 minutes.
@@ -135,6 +140,10 @@ impl WebState {
             login_limiter: Mutex::new(RateLimiter::new(config.login_rate)),
             config,
             csrf_key,
+            portal_secret: format!(
+                "xaso_cs_{}",
+                xaso_identity::base64url_encode(&derive(&master, b"portal client secret"))
+            ),
             handles: Handles::new(aes_key),
             view_reasons: Mutex::new(HashMap::new()),
             pending_totp: Mutex::new(HashMap::new()),
@@ -144,6 +153,11 @@ impl WebState {
 
     pub fn csrf_for(&self, session_hash: &str) -> String {
         xaso_identity::csrf::csrf_token(&self.csrf_key, session_hash)
+    }
+
+    /// The citizen portal's client secret at this server's OpenID provider.
+    pub fn portal_client_secret(&self) -> String {
+        self.portal_secret.clone()
     }
 
     pub fn verify_csrf(&self, session_hash: &str, token: &str) -> bool {
@@ -246,6 +260,7 @@ pub fn routes() -> Router<AppState> {
                 .post(chip::csca_add)
                 .layer(DefaultBodyLimit::max(chip::CSCA_BODY_LIMIT)),
         )
+        .route(level2::PATH, post(level2::raise))
         .route("/admin/csca/remove", post(chip::csca_remove))
         .route("/audit", get(audit::audit_page))
         .route(

@@ -51,7 +51,7 @@ fn multipart_files(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> Vec<u8> 
 }
 
 impl Client {
-    fn post_files(
+    pub(super) fn post_files(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -75,13 +75,13 @@ impl Client {
     }
 
     /// Uploads a card's files to the desk's chip page.
-    fn verify_chip(&mut self, files: &[(&str, &[u8])]) -> Answer {
+    pub(super) fn verify_chip(&mut self, files: &[(&str, &[u8])]) -> Answer {
         let csrf = self.csrf("/desk/chip");
         self.post_files("/desk/chip", &[("csrf", &csrf)], files)
     }
 
     /// Adds a certificate (or, with kind "master-list", a master list) to the trust store.
-    fn add_csca(&mut self, kind: &str, bytes: &[u8]) -> Answer {
+    pub(super) fn add_csca(&mut self, kind: &str, bytes: &[u8]) -> Answer {
         let csrf = self.csrf("/admin/csca");
         self.post_files(
             "/admin/csca",
@@ -92,7 +92,7 @@ impl Client {
 }
 
 /// The files of a card as the form's fields name them.
-fn files(card: &TestCard) -> Vec<(&'static str, &[u8])> {
+pub(super) fn files(card: &TestCard) -> Vec<(&'static str, &[u8])> {
     vec![
         ("sod", &card.sod[..]),
         ("dg1", &card.dg1[..]),
@@ -104,7 +104,7 @@ fn files(card: &TestCard) -> Vec<(&'static str, &[u8])> {
 }
 
 /// The holder a demo card QR payload describes, as DG13 and the TD1 MRZ of their chip.
-fn holder(payload: &str) -> (Dg13, String) {
+pub(super) fn holder(payload: &str) -> (Dg13, String) {
     let f: Vec<&str> = payload.split('|').collect();
     let (id, dob, sex) = (f[0], f[3], f[4]);
     let dmy = |s: &str| format!("{}/{}/{}", &s[0..2], &s[2..4], &s[4..8]);
@@ -134,7 +134,7 @@ fn holder(payload: &str) -> (Dg13, String) {
     (dg13, td1_mrz(id, &birth, sex, "451231", &name))
 }
 
-fn issue(signer: &DocumentSigner, holder: &Dg13, mrz: &str) -> TestCard {
+pub(super) fn issue(signer: &DocumentSigner, holder: &Dg13, mrz: &str) -> TestCard {
     TestCard::issue(
         signer,
         holder,
@@ -164,7 +164,7 @@ fn check_row<'a>(page: &'a str, check: &str) -> (&'a str, &'a str) {
 }
 
 /// The rows of passive authentication that did not pass.
-fn failed_checks(page: &str) -> Vec<String> {
+pub(super) fn failed_checks(page: &str) -> Vec<String> {
     let table = &page[page.find("id=\"pa-checks\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
     table

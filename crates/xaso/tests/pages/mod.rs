@@ -237,6 +237,27 @@ impl Client {
         self.send("POST", path, Some(&form_encode(fields)))
     }
 
+    /// GET `path`, following redirects on this server like a browser (the citizen portal
+    /// signs in through the OpenID provider with a few of them); the first answer that is
+    /// not a redirect, or a redirect elsewhere.
+    pub fn follow(&mut self, path: &str) -> Answer {
+        let mut answer = self.get(path);
+        for _ in 0..10 {
+            if !matches!(answer.status, 301 | 302 | 303 | 307) {
+                return answer;
+            }
+            let to = answer.location().to_string();
+            let own = format!("http://{}", self.addr);
+            let next = match to.strip_prefix(&own) {
+                Some(p) => p.to_string(),
+                None if to.starts_with('/') => to,
+                None => return answer,
+            };
+            answer = self.get(&next);
+        }
+        panic!("too many redirects from {path}");
+    }
+
     /// The CSRF token of the page at `path` (every page with a form carries one).
     pub fn csrf(&mut self, path: &str) -> String {
         let page = self.get(path);
@@ -878,6 +899,7 @@ fn a_second_factor_is_enrolled_then_required_and_codes_are_not_replayed() {
 
 mod chip;
 mod citizen;
+mod eid;
 mod oidc;
 mod onestop;
 mod reconcile;

@@ -26,12 +26,12 @@ use super::*;
 
 /// The provider's own claim: the personal ID number (scope `personal_id`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct XasoClaims {
-    personal_id: Option<String>,
+pub(super) struct XasoClaims {
+    pub(super) personal_id: Option<String>,
 }
 impl AdditionalClaims for XasoClaims {}
 
-type XasoTokenResponse = StandardTokenResponse<
+pub(super) type XasoTokenResponse = StandardTokenResponse<
     IdTokenFields<
         XasoClaims,
         EmptyExtraTokenFields,
@@ -42,7 +42,7 @@ type XasoTokenResponse = StandardTokenResponse<
     CoreTokenType,
 >;
 
-type XasoClient = openidconnect::Client<
+pub(super) type XasoClient = openidconnect::Client<
     XasoClaims,
     CoreAuthDisplay,
     CoreGenderClaim,
@@ -62,13 +62,13 @@ type XasoClient = openidconnect::Client<
     EndpointMaybeSet,
 >;
 
-const REDIRECT: &str = "http://localhost/rp/callback";
+pub(super) const REDIRECT: &str = "http://localhost/rp/callback";
 const AFTER_LOGOUT: &str = "http://localhost/rp/bye";
 const NEW_PASSWORD: &str = "cơm tấm sườn bì chả trứng";
 
 /// The relying party's HTTP: one request, one connection, through the tests' client (no
 /// cookies: a server-to-server call).
-fn rp_http(
+pub(super) fn rp_http(
     server: &Server,
 ) -> impl Fn(openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, std::io::Error> + '_
 {
@@ -145,20 +145,20 @@ fn residents(dir: &TempDir) -> Vec<(String, String)> {
 }
 
 /// Where the browser is: a page of the provider, or the relying party's URL it was sent to.
-enum At {
+pub(super) enum At {
     Page(Answer),
     Rp(String),
 }
 
 /// The citizen's browser: follows redirects and self-refreshing pages on the provider, and
 /// stops at the first URL outside it.
-struct Browser<'a> {
+pub(super) struct Browser<'a> {
     server: &'a Server,
     client: Client,
 }
 
 impl<'a> Browser<'a> {
-    fn new(server: &'a Server) -> Browser<'a> {
+    pub(super) fn new(server: &'a Server) -> Browser<'a> {
         Browser {
             server,
             client: Client::new(server),
@@ -166,7 +166,7 @@ impl<'a> Browser<'a> {
     }
 
     /// The path on the provider of a URL, or `None` for a URL elsewhere.
-    fn local(&self, url: &str) -> Option<String> {
+    pub(super) fn local(&self, url: &str) -> Option<String> {
         if url.starts_with('/') {
             return Some(url.to_string());
         }
@@ -174,7 +174,7 @@ impl<'a> Browser<'a> {
             .map(|p| if p.is_empty() { "/".into() } else { p.into() })
     }
 
-    fn settle(&mut self, mut answer: Answer) -> At {
+    pub(super) fn settle(&mut self, mut answer: Answer) -> At {
         for _ in 0..10 {
             let next = if matches!(answer.status, 301 | 302 | 303 | 307) {
                 answer.location().to_string()
@@ -191,19 +191,19 @@ impl<'a> Browser<'a> {
         panic!("too many redirects");
     }
 
-    fn go(&mut self, url: &str) -> At {
+    pub(super) fn go(&mut self, url: &str) -> At {
         let path = self.local(url).expect("a provider URL");
         let answer = self.client.get(&path);
         self.settle(answer)
     }
 
-    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> At {
+    pub(super) fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> At {
         let answer = self.client.post(path, fields);
         self.settle(answer)
     }
 
     /// Signs in on the citizens' login page (choosing a password on a one-time one).
-    fn sign_in(&mut self, at: At, personal_id: &str, password: &str) -> At {
+    pub(super) fn sign_in(&mut self, at: At, personal_id: &str, password: &str) -> At {
         let At::Page(login) = at else {
             panic!("expected the login page")
         };
@@ -242,7 +242,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Answers the consent page.
-    fn consent(&mut self, at: At, decision: &str) -> At {
+    pub(super) fn consent(&mut self, at: At, decision: &str) -> At {
         let page = match at {
             At::Page(page) => page,
             At::Rp(url) => panic!("expected the consent page, went to {url}"),
@@ -283,7 +283,7 @@ fn query_of(url: &str) -> HashMap<String, String> {
     parsed.query_pairs().into_owned().collect()
 }
 
-fn rp_at(at: At) -> String {
+pub(super) fn rp_at(at: At) -> String {
     match at {
         At::Rp(url) => url,
         At::Page(p) => panic!("expected to leave for the RP, got {}: {}", p.status, p.body),
@@ -291,14 +291,18 @@ fn rp_at(at: At) -> String {
 }
 
 /// A code flow started by the RP library and run by `browser`; the RP's callback URL.
-struct Started {
-    url: String,
-    state: CsrfToken,
-    nonce: Nonce,
-    verifier: PkceCodeVerifier,
+pub(super) struct Started {
+    pub(super) url: String,
+    pub(super) state: CsrfToken,
+    pub(super) nonce: Nonce,
+    pub(super) verifier: PkceCodeVerifier,
 }
 
-fn start(client: &XasoClient, level: Option<&str>, prompt: Option<CoreAuthPrompt>) -> Started {
+pub(super) fn start(
+    client: &XasoClient,
+    level: Option<&str>,
+    prompt: Option<CoreAuthPrompt>,
+) -> Started {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
         .authorize_url(
@@ -326,7 +330,7 @@ fn start(client: &XasoClient, level: Option<&str>, prompt: Option<CoreAuthPrompt
 }
 
 /// The RP's side of a code it received: the token request.
-fn redeem(
+pub(super) fn redeem(
     client: &XasoClient,
     http: &dyn Fn(
         openidconnect::HttpRequest,
@@ -342,7 +346,7 @@ fn redeem(
         .unwrap()
 }
 
-fn register_client(data: &str, extra: &[&str]) -> serde_json::Value {
+pub(super) fn register_client(data: &str, extra: &[&str]) -> serde_json::Value {
     let mut args = vec![
         "admin",
         "oidc-client",
