@@ -48,6 +48,7 @@ mod portal;
 pub mod portal_sign_in;
 pub mod session;
 mod signup;
+pub mod submit;
 
 use std::sync::{Mutex, OnceLock};
 
@@ -88,6 +89,11 @@ pub fn routes() -> Router<AppState> {
         .route("/cong-dan/dang-xuat", post(login::sign_out))
         .route(portal_sign_in::START_PATH, get(portal_sign_in::start))
         .route(id_qr::PATH, get(id_qr::page))
+        .route(
+            submit::PATH,
+            get(submit::procedures_page).post(submit::fill),
+        )
+        .route(submit::SEND_PATH, post(submit::send))
         .route(portal_sign_in::CALLBACK_PATH, get(portal_sign_in::callback))
         .route(
             "/cong-dan/dang-ky",

@@ -102,6 +102,11 @@ pub async fn portal(
             "Đã tạo tài khoản định danh mức 1. Chào mừng bạn!",
             "Your level-1 identity account is ready. Welcome!",
         )),
+        Some("submitted") => Some(tr(
+            lang,
+            "Đã nộp hồ sơ. Mã hồ sơ và đường dẫn tra cứu ở bảng \"Hồ sơ thủ tục của tôi\".",
+            "Your dossier is submitted. Its receipt number and status link are under \"My dossiers\".",
+        )),
         Some("recovered") => Some(tr(
             lang,
             "Đã đặt mật khẩu mới; mọi phiên đăng nhập khác đã kết thúc.",
@@ -128,6 +133,7 @@ pub async fn portal(
             (viewers_section(lang, &viewers))
             (folder_section(lang, &folder))
             (dossiers_section(&state, lang, &dossiers))
+            p.no-print { a.button.primary #submit-online href=(super::submit::PATH) { (tr(lang, "Nộp hồ sơ trực tuyến", "Submit a dossier online")) } }
         }
     };
     Ok(page(

@@ -384,7 +384,7 @@ fn require_desk(officer: &Officer) -> Result<(), PageError> {
     )
 }
 
-fn party_label(lang: Lang, p: PersonParty) -> &'static str {
+pub(crate) fn party_label(lang: Lang, p: PersonParty) -> &'static str {
     let en = match p {
         PersonParty::Applicant => "Applicant",
         PersonParty::Father => "Father",
@@ -470,9 +470,9 @@ fn applicant_id(lang: Lang, raw: &str) -> Result<PersonalId, String> {
 }
 
 /// All fields of a posted form, in order (the e-form's keys are dynamic).
-type Fields = Vec<(String, String)>;
+pub(crate) type Fields = Vec<(String, String)>;
 
-fn field<'a>(fields: &'a Fields, key: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a Fields, key: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == key)
@@ -480,7 +480,10 @@ fn field<'a>(fields: &'a Fields, key: &str) -> &'a str {
 }
 
 /// Parties named in the form (`party_Mother` → ID).
-fn given_parties(lang: Lang, fields: &Fields) -> Result<BTreeMap<PersonParty, PersonalId>, String> {
+pub(crate) fn given_parties(
+    lang: Lang,
+    fields: &Fields,
+) -> Result<BTreeMap<PersonParty, PersonalId>, String> {
     let mut out = BTreeMap::new();
     for party in PersonParty::ALL {
         let raw = field(fields, &format!("party_{}", party.as_str())).trim();
@@ -649,22 +652,7 @@ fn form_view(
                     option value=(c.as_str()) selected[c == Channel::Desk] { (lang.pick(c.as_str(), c.label_vi())) }
                 }
             }
-            @for spec in &procedure.form.fields {
-                @let f = form.field(&spec.key);
-                @let value = f.and_then(|f| f.value.as_deref()).unwrap_or("");
-                @let from_register = f.is_some_and(|f| f.origin.is_register());
-                @let errs: Vec<&FieldError> = errors.iter().filter(|e| e.field == spec.key).collect();
-                div.field.from-register[from_register] .invalid[!errs.is_empty()] {
-                    label for={ "f_" (spec.key) } {
-                        (text(lang, &spec.label))
-                        @if spec.required { " *" }
-                        @if from_register { " " span.badge title=(tr(lang, "Người dân xác nhận, không phải khai lại", "The citizen confirms instead of typing")) { (tr(lang, "từ CSDL dân cư", "from the register")) } }
-                    }
-                    (input_for(lang, spec, value))
-                    @if let Some(note) = f.and_then(|f| f.note()) { small.note { (text(lang, &note)) } }
-                    @for e in errs { small.error { (lang.pick(&e.en, &e.vi)) } }
-                }
-            }
+            (eform_fields(lang, procedure, form, errors))
             @if !in_folder.is_empty() {
                 div.notice.info #folder {
                     (tr(lang, "Đã có trong kho dữ liệu điện tử của công dân, không yêu cầu nộp lại:", "Already in the citizen's digital folder, not asked for again:"))
@@ -683,6 +671,34 @@ fn form_view(
     let mut r = officer.page(text(lang, &procedure.name), body);
     *r.status_mut() = status;
     r
+}
+
+/// The e-form's fields: each prefilled value marked with its origin (from the register or
+/// declared), the field's errors beside it. Shared by the desk and the citizen portal.
+pub(crate) fn eform_fields(
+    lang: Lang,
+    procedure: &Procedure,
+    form: &FinalForm,
+    errors: &[FieldError],
+) -> Markup {
+    html! {
+        @for spec in &procedure.form.fields {
+            @let f = form.field(&spec.key);
+            @let value = f.and_then(|f| f.value.as_deref()).unwrap_or("");
+            @let from_register = f.is_some_and(|f| f.origin.is_register());
+            @let errs: Vec<&FieldError> = errors.iter().filter(|e| e.field == spec.key).collect();
+            div.field.from-register[from_register] .invalid[!errs.is_empty()] {
+                label for={ "f_" (spec.key) } {
+                    (text(lang, &spec.label))
+                    @if spec.required { " *" }
+                    @if from_register { " " span.badge title=(tr(lang, "Người dân xác nhận, không phải khai lại", "The citizen confirms instead of typing")) { (tr(lang, "từ CSDL dân cư", "from the register")) } }
+                }
+                (input_for(lang, spec, value))
+                @if let Some(note) = f.and_then(|f| f.note()) { small.note { (text(lang, &note)) } }
+                @for e in errs { small.error { (lang.pick(&e.en, &e.vi)) } }
+            }
+        }
+    }
 }
 
 fn input_for(lang: Lang, spec: &FieldSpec, value: &str) -> Markup {

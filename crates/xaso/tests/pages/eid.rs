@@ -200,6 +200,76 @@ fn a_citizen_registers_is_raised_to_level_2_at_the_desk_and_signs_in_through_the
         viewers.contains("card.chip") || viewers.contains("chip"),
         "{viewers}"
     );
+    // A dossier submitted online: the form prefilled from the register for the citizen; a
+    // stranger cannot be named; missing declarations are named and nothing is stored.
+    let list = browser.get("/cong-dan/nop-ho-so");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(list.body.contains("Khai báo tạm vắng"), "{}", list.body);
+    let csrf = hidden(&list, "csrf");
+    let form = browser.post(
+        "/cong-dan/nop-ho-so",
+        &[
+            ("csrf", &csrf),
+            ("procedure", "temporary-absence-declaration"),
+        ],
+    );
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.body.contains("từ CSDL dân cư"), "{}", form.body);
+    assert_eq!(hidden(&form, "f_applicant_full_name"), name);
+    let stranger = browser.post(
+        "/cong-dan/nop-ho-so",
+        &[
+            ("csrf", &csrf),
+            ("procedure", "death-registration"),
+            ("party_Deceased", "038199000001"),
+        ],
+    );
+    assert_eq!(stranger.status, 422, "{}", stranger.body);
+    assert!(
+        stranger.body.contains("không phải người thân"),
+        "{}",
+        stranger.body
+    );
+    let send = |b: &mut Client, extra: &[(&str, &str)]| {
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("procedure", "temporary-absence-declaration"),
+        ];
+        fields.extend_from_slice(extra);
+        b.post("/cong-dan/nop-ho-so/gui", &fields)
+    };
+    let incomplete = send(&mut browser, &[("f_absence_reason", "Đi làm ăn xa")]);
+    assert_eq!(incomplete.status, 422, "{}", incomplete.body);
+    assert!(
+        incomplete.body.contains("Chưa có gì được lưu"),
+        "{}",
+        incomplete.body
+    );
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::UtcOffset::from_hms(7, 0, 0).unwrap())
+        .date();
+    let dmy = |d: time::Date| format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year());
+    let (from, until) = (dmy(today), dmy(today + time::Duration::days(30)));
+    let sent = send(
+        &mut browser,
+        &[
+            ("f_absence_reason", "Đi làm ăn xa"),
+            ("f_absence_from", &from),
+            ("f_absence_until", &until),
+            ("f_destination", "Phường Bến Nghé, Thành phố Hồ Chí Minh"),
+        ],
+    );
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(sent.location(), "/cong-dan?m=submitted");
+    let mine = browser.get(sent.location());
+    assert!(mine.body.contains("Đã nộp hồ sơ"), "{}", mine.body);
+    let dossiers = &mine.body[mine.body.find("id=\"dossiers\"").unwrap()..];
+    assert!(dossiers.contains("Khai báo tạm vắng"), "{dossiers}");
+    assert!(
+        dossiers.contains("/tra-cuu?so="),
+        "a status link: {dossiers}"
+    );
+
     // The signed identity code the citizen shows at the desk instead of a paper document.
     let code_page = browser.get("/cong-dan/ma-dinh-danh");
     assert_eq!(code_page.status, 200, "{}", code_page.body);
