@@ -25,17 +25,35 @@ fn hidden(page: &Answer, name: &str) -> String {
 
 #[test]
 fn a_citizen_registers_is_raised_to_level_2_at_the_desk_and_signs_in_through_the_provider() {
+    electronic_identity(Backend::Sqlite);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_a_citizen_registers_is_raised_to_level_2_at_the_desk_and_signs_in_through_the_provider() {
+    electronic_identity(Backend::postgres("eid"));
+}
+
+fn electronic_identity(backend: Backend) {
     let dir = TempDir::new("eid");
     let data = data_arg(dir.path());
-    ok(&xaso(&["demo", "--data", &data, "--residents", "50"]));
-    let admin_token = token(&data, "tester", "admin");
-    let admin_otp = officer(&data, ADMIN, "admin");
-    let desk_otp = officer(&data, DESK, "desk");
-    let registered = register_client(&data, &[]);
+    let store = backend.args();
+    let mut demo = vec!["demo", "--data", &data, "--residents", "50"];
+    demo.extend_from_slice(&store);
+    ok(&xaso(&demo));
+    let admin_token = token_with(&data, &store, "tester", "admin");
+    let admin_otp = officer_with(&data, &store, ADMIN, "admin");
+    let desk_otp = officer_with(&data, &store, DESK, "desk");
+    let registered = register_client(&data, &store);
     let client_id = registered["client_id"].as_str().unwrap().to_string();
     let secret = registered["client_secret"].as_str().unwrap().to_string();
     let otp_file = dir.path().join("codes.txt");
-    let server = Server::start_env(&data, &[("XASO_TEST_OTP_FILE", otp_file.to_str().unwrap())]);
+    let server = Server::spawn(
+        &data,
+        &store,
+        &[("XASO_TEST_OTP_FILE", otp_file.to_str().unwrap())],
+    );
+    server.printed_until(&format!("database: {} (", backend.name()));
 
     // A living resident with a full date of birth and a card.
     let samples =
