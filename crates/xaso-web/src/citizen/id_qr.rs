@@ -11,13 +11,12 @@
 //! audience, the times and the level, then shows the register's record. Both are audited.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{audit, citizen_event, random_hex, Fail, Me};
+use super::{audit, citizen_event, my_page, random_hex, Fail, Me};
 use crate::error::ApiError;
 use crate::oidc::keys::ProviderKeys;
 use crate::pages::dossiers::{qr_svg, tr};
@@ -171,15 +170,7 @@ pub(crate) async fn page(
                 "The identity code is for level-2 accounts. Bring your chip ID card to the one-stop desk to be raised to level 2, then sign in again.")) }
             p { a href="/cong-dan" { (tr(lang, "Về trang của tôi", "Back to my page")) } }
         };
-        return Ok(super::page(
-            &state,
-            lang,
-            Some(&me),
-            PATH,
-            title,
-            body,
-            StatusCode::OK,
-        ));
+        return Ok(my_page(&state, &me, PATH, title, body));
     }
     let keys = crate::api::blocking(&state, |s| Ok(crate::oidc::keys::load(s)))
         .await
@@ -211,15 +202,7 @@ pub(crate) async fn page(
         textarea.mono.no-print #identity-qr-text readonly rows="4" { (token) }
         p { a href="/cong-dan" { (tr(lang, "Về trang của tôi", "Back to my page")) } }
     };
-    Ok(super::page(
-        &state,
-        lang,
-        Some(&me),
-        PATH,
-        title,
-        body,
-        StatusCode::OK,
-    ))
+    Ok(my_page(&state, &me, PATH, title, body))
 }
 
 #[cfg(test)]

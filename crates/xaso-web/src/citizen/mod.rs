@@ -444,6 +444,17 @@ pub(crate) fn page(
         .into_response()
 }
 
+/// A signed-in citizen's page, 200.
+pub(crate) fn my_page(
+    state: &AppState,
+    me: &Citizen,
+    path: &str,
+    title: &str,
+    body: Markup,
+) -> Response {
+    page(state, me.lang, Some(me), path, title, body, StatusCode::OK)
+}
+
 /// A page that also sets (or refreshes) the form cookie when it was missing.
 pub(crate) fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
     if let Some(c) = cookie {

@@ -31,7 +31,7 @@ use xaso_services::catalogue::{Party, PersonParty, Procedure};
 use xaso_services::prefill;
 use xaso_services::validate::FieldError;
 
-use super::{audit, citizen_event, page, Fail, Me};
+use super::{audit, citizen_event, my_page, page, Fail, Me};
 use crate::i18n::Lang;
 use crate::pages::dossiers::{eform_fields, field, given_parties, party_label, tr, Fields};
 use crate::shop::{self, ShopError, Submission};
@@ -121,15 +121,7 @@ pub(crate) async fn procedures_page(
         }
         p { a href="/cong-dan" { (tr(lang, "Về trang của tôi", "Back to my page")) } }
     };
-    Ok(page(
-        &state,
-        lang,
-        Some(&me),
-        PATH,
-        title,
-        body,
-        StatusCode::OK,
-    ))
+    Ok(my_page(&state, &me, PATH, title, body))
 }
 
 /// The parties of the submission: the citizen as the applicant, and the persons named if the
@@ -254,6 +246,20 @@ fn procedure_of(state: &AppState, lang: Lang, fields: &Fields) -> Result<Procedu
         })
 }
 
+/// A posted step of the submission: its CSRF token, the procedure and the parties checked.
+async fn checked(
+    state: &AppState,
+    me: &super::Citizen,
+    fields: &Fields,
+) -> Result<(Procedure, BTreeMap<PersonParty, PersonalId>), Fail> {
+    if !me.check_csrf(state, field(fields, "csrf")) {
+        return Err(Fail::csrf(me.lang));
+    }
+    let procedure = procedure_of(state, me.lang, fields)?;
+    let given = parties(state, me.lang, me, fields).await?;
+    Ok((procedure, given))
+}
+
 /// `POST /cong-dan/nop-ho-so`: the prefilled form.
 pub(crate) async fn fill(
     State(state): State<AppState>,
@@ -261,11 +267,7 @@ pub(crate) async fn fill(
     Form(fields): Form<Fields>,
 ) -> Result<Response, Fail> {
     let lang = me.lang;
-    if !me.check_csrf(&state, field(&fields, "csrf")) {
-        return Err(Fail::csrf(lang));
-    }
-    let procedure = procedure_of(&state, lang, &fields)?;
-    let given = parties(&state, lang, &me, &fields).await?;
+    let (procedure, given) = checked(&state, &me, &fields).await?;
     let lookup = given.clone();
     let proc2 = procedure.clone();
     let found = crate::api::read(&state, move |s| Ok(shop::find_parties(s, &proc2, &lookup)?))
@@ -298,11 +300,7 @@ pub(crate) async fn send(
     Form(fields): Form<Fields>,
 ) -> Result<Response, Fail> {
     let lang = me.lang;
-    if !me.check_csrf(&state, field(&fields, "csrf")) {
-        return Err(Fail::csrf(lang));
-    }
-    let procedure = procedure_of(&state, lang, &fields)?;
-    let given = parties(&state, lang, &me, &fields).await?;
+    let (procedure, given) = checked(&state, &me, &fields).await?;
     let values = fields
         .iter()
         .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_owned(), v.clone())))

@@ -127,21 +127,7 @@ async fn identity_code(
             .or_page(lang)?,
         Err(_) => None,
     };
-    let mut records = vec![audit_record(
-        &principal,
-        "citizen.id_qr",
-        "POST /desk",
-        Some(code.pid.clone()),
-    )];
-    if found.is_some() {
-        records.push(audit_record(
-            &principal,
-            "person.read",
-            "POST /desk",
-            Some(code.pid.clone()),
-        ));
-    }
-    audited(state, records).await.or_page(lang)?;
+    audit_scan(state, officer, "citizen.id_qr", &code.pid, found.is_some()).await?;
     let until = time::OffsetDateTime::from_unix_timestamp(code.exp).unwrap_or(now);
     let m = officer.m();
     let result = html! {
@@ -165,6 +151,33 @@ async fn identity_code(
     Ok(desk_view(state, officer, None, result, StatusCode::OK))
 }
 
+/// Audits a scan at the desk (`action` on `subject`), and the read of the register's record
+/// when one was found and is shown.
+async fn audit_scan(
+    state: &AppState,
+    officer: &Officer,
+    action: &str,
+    subject: &str,
+    record_shown: bool,
+) -> Result<(), PageError> {
+    let principal = officer.principal();
+    let mut records = vec![audit_record(
+        &principal,
+        action,
+        "POST /desk",
+        Some(subject.to_owned()),
+    )];
+    if record_shown {
+        records.push(audit_record(
+            &principal,
+            "person.read",
+            "POST /desk",
+            Some(subject.to_owned()),
+        ));
+    }
+    audited(state, records).await.or_page(officer.lang)
+}
+
 /// The card beside the record (also where a QR scanned into the search box lands).
 pub async fn show_card(
     state: &AppState,
@@ -177,22 +190,14 @@ pub async fn show_card(
     let found = read(state, move |s| s.get_person(&id))
         .await
         .or_page(lang)?;
-    let principal = officer.principal();
-    let mut records = vec![audit_record(
-        &principal,
+    audit_scan(
+        state,
+        officer,
         "card.qr",
-        "POST /desk",
-        Some(card.personal_id.to_string()),
-    )];
-    if found.is_some() {
-        records.push(audit_record(
-            &principal,
-            "person.read",
-            "POST /desk",
-            Some(card.personal_id.to_string()),
-        ));
-    }
-    audited(state, records).await.or_page(lang)?;
+        card.personal_id.as_str(),
+        found.is_some(),
+    )
+    .await?;
     let h = &state.web.handles;
     let result = match &found {
         Some(stored) => {

@@ -193,6 +193,27 @@ fn evidence_of(page: &str) -> String {
         .to_owned()
 }
 
+/// A living resident of the demo register with a full date of birth, from the desk's sample
+/// cards: the card's QR payload and the register's record (JSON).
+pub(super) fn resident_with_card(
+    dir: &TempDir,
+    server: &Server,
+    admin_token: &str,
+) -> (String, serde_json::Value) {
+    let samples =
+        std::fs::read_to_string(dir.path().join("data/lists/card-qr-samples.txt")).unwrap();
+    samples
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter(|l| !l.split('|').nth(3).unwrap_or("00").starts_with("00"))
+        .find_map(|l| {
+            let id = l.split('|').next().unwrap();
+            let (s, p) = server.get_json(&format!("/api/v1/persons/{id}"), admin_token);
+            (s == 200 && p["death_date"].is_null()).then(|| (l.to_owned(), p))
+        })
+        .expect("a living demo resident with a card")
+}
+
 #[test]
 fn chip_reads_are_verified_at_the_desk_against_the_admins_trust_store() {
     let dir = TempDir::new("chip");
@@ -206,19 +227,7 @@ fn chip_reads_are_verified_at_the_desk_against_the_admins_trust_store() {
     let police_otp = officer(&data, POLICE, "police");
     let server = Server::start(&data);
 
-    // A resident of the demo register with a full date of birth, from the desk's sample cards.
-    let samples =
-        std::fs::read_to_string(dir.path().join("data/lists/card-qr-samples.txt")).unwrap();
-    let (payload, record) = samples
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter(|l| !l.split('|').nth(3).unwrap_or("00").starts_with("00"))
-        .find_map(|l| {
-            let id = l.split('|').next().unwrap();
-            let (s, p) = server.get_json(&format!("/api/v1/persons/{id}"), &admin_token);
-            (s == 200).then(|| (l.to_owned(), p))
-        })
-        .expect("a demo card whose holder is in the register");
+    let (payload, record) = resident_with_card(&dir, &server, &admin_token);
     let id = record["personal_id"].as_str().unwrap().to_owned();
     let full_name = record["full_name"].as_str().unwrap().to_owned();
     let (dg13, mrz) = holder(&payload);

@@ -9,7 +9,7 @@ use openidconnect::core::CoreProviderMetadata;
 use openidconnect::{ClientId, ClientSecret, IssuerUrl, RedirectUrl, TokenResponse};
 use xaso_card::lds::testkit::{encode_dg13, KeyKind, TestPki};
 
-use super::chip::{failed_checks, files, holder, issue};
+use super::chip::{failed_checks, files, holder, issue, resident_with_card};
 use super::citizen::last_code;
 use super::oidc::{redeem, register_client, rp_at, rp_http, start, Browser, XasoClient, REDIRECT};
 use super::*;
@@ -56,18 +56,7 @@ fn electronic_identity(backend: Backend) {
     server.printed_until(&format!("database: {} (", backend.name()));
 
     // A living resident with a full date of birth and a card.
-    let samples =
-        std::fs::read_to_string(dir.path().join("data/lists/card-qr-samples.txt")).unwrap();
-    let (payload, record) = samples
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter(|l| !l.split('|').nth(3).unwrap_or("00").starts_with("00"))
-        .find_map(|l| {
-            let id = l.split('|').next().unwrap();
-            let (s, p) = server.get_json(&format!("/api/v1/persons/{id}"), &admin_token);
-            (s == 200 && p["death_date"].is_null()).then(|| (l.to_owned(), p))
-        })
-        .expect("a living demo resident with a card");
+    let (payload, record) = resident_with_card(&dir, &server, &admin_token);
     let id = record["personal_id"].as_str().unwrap().to_owned();
     let name = record["full_name"].as_str().unwrap().to_owned();
     let iso = record["date_of_birth"].as_str().unwrap();
