@@ -113,22 +113,12 @@ fn ensure_registered(store: &dyn Store, secret: &str, issuer: &Issuer) -> Result
     }
 }
 
-/// A cookie of the portal's sign-in: `SameSite=Lax` like the provider's session, because the
-/// flow may have started with a link from another site (a `Strict` cookie set during such a
-/// navigation is not sent back on its redirects).
-fn lax_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let mut c = format!("{name}={value}; Path=/; SameSite=Lax; HttpOnly");
-    if state.web.config.secure_cookies {
-        c.push_str("; Secure");
-    }
-    if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
-}
+// The portal's cookies are `SameSite=Lax` like the provider's session ([`session::lax_cookie`]):
+// the flow may start with a link from another site, and a `Strict` cookie set during such a
+// navigation is not sent back on its redirects.
 
 fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    lax_cookie(state, FLOW_COOKIE, value, Some(max_age))
+    session::lax_cookie(state, FLOW_COOKIE, value, Some(max_age))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -359,7 +349,7 @@ fn unseal(state: &AppState, value: &str, now: OffsetDateTime) -> Option<String> 
 
 /// The `Set-Cookie` of the portal's session (`max_age` `Some(0)` ends it).
 pub fn portal_cookie(state: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
-    lax_cookie(state, PORTAL_COOKIE, value, max_age)
+    session::lax_cookie(state, PORTAL_COOKIE, value, max_age)
 }
 
 /// The citizen signed in to the portal: a sealed portal cookie whose provider session is

@@ -114,7 +114,18 @@ fn csrf_for(state: &AppState, session_hash: &str) -> String {
 /// The `Set-Cookie` value of the citizen's session cookie (an empty value with `max_age`
 /// `Some(0)` ends it). `SameSite=Lax`: see the module's documentation for why.
 pub fn session_cookie(state: &AppState, value: &str, max_age: Option<i64>) -> HeaderValue {
-    let mut c = format!("{CITIZEN_COOKIE}={value}; Path=/; SameSite=Lax; HttpOnly");
+    lax_cookie(state, CITIZEN_COOKIE, value, max_age)
+}
+
+/// An HttpOnly, `SameSite=Lax` cookie (Secure unless the server runs on plain HTTP): the
+/// citizen's session and the portal's, which cross-site redirects of sign-in must carry.
+pub(crate) fn lax_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Lax; HttpOnly");
     if state.web.config.secure_cookies {
         c.push_str("; Secure");
     }

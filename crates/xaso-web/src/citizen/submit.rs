@@ -270,7 +270,7 @@ pub(crate) async fn fill(
     let (procedure, given) = checked(&state, &me, &fields).await?;
     let lookup = given.clone();
     let proc2 = procedure.clone();
-    let found = crate::api::read(&state, move |s| Ok(shop::find_parties(s, &proc2, &lookup)?))
+    let found = crate::api::read(&state, move |s| shop::find_parties(s, &proc2, &lookup))
         .await
         .map_err(|e| Fail::api(lang, e))?;
     let ids: Vec<String> = found.ids.values().map(|i| i.as_str().to_owned()).collect();
