@@ -185,6 +185,11 @@ enum AdminWhat {
         #[command(subcommand)]
         what: OidcClientWhat,
     },
+    /// The OpenID provider's signing keys.
+    OidcKey {
+        #[command(subcommand)]
+        what: OidcKeyWhat,
+    },
     /// Citizens' identity accounts.
     Citizen {
         #[command(subcommand)]
@@ -242,6 +247,16 @@ enum OfficerWhat {
         store: StoreArgs,
         #[arg(long)]
         login: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OidcKeyWhat {
+    /// A new signing key signs from now on; the previous one stays published (and accepted)
+    /// for a while so that tokens already issued still verify. Prints {"kid": …}.
+    Rotate {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -463,6 +478,23 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Admin {
             what: AdminWhat::OidcClient { what },
         } => oidc_client_command(what),
+        Command::Admin {
+            what:
+                AdminWhat::OidcKey {
+                    what: OidcKeyWhat::Rotate { store },
+                },
+        } => {
+            let db = store.open()?;
+            let kid = xaso_web::oidc::keys::rotate(db.as_ref(), time::OffsetDateTime::now_utc())?;
+            audit_cli(
+                db.as_ref(),
+                "oidc_key.rotate",
+                "admin oidc-key rotate",
+                Some(format!("new kid {kid}")),
+            )?;
+            println!("{}", serde_json::json!({ "kid": kid }));
+            Ok(())
+        }
         Command::Admin {
             what: AdminWhat::Token { what },
         } => match what {

@@ -27,6 +27,8 @@ use crate::pages::{local_time, notice, Officer, OrPage, PageError};
 use crate::AppState;
 
 pub const ADMIN_PATH: &str = "/admin/oidc-clients";
+/// An administrator rotates the provider's signing key.
+pub const KEYS_ROTATE_PATH: &str = "/admin/oidc-keys/rotate";
 
 /// A client as stored: the core's registration and what this layer adds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,6 +256,10 @@ async fn view(
     require_admin(officer)?;
     let lang = officer.lang;
     let records = read(state, |s| s.list_oidc_clients()).await.or_page(lang)?;
+    let keys = blocking(state, |s| Ok(super::keys::load(s)))
+        .await
+        .or_page(lang)?
+        .map_err(|e| PageError::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let title = t(
         lang,
         "Dịch vụ kết nối (OpenID Connect)",
@@ -331,6 +337,28 @@ async fn view(
                 }
             }
         }
+        section #oidc-keys {
+            h2 { (t(lang, "Khóa ký", "Signing keys")) }
+            p {
+                (t(lang, "Khóa đang ký (kid): ", "Signing now (kid): "))
+                code #active-kid { (keys.keys.active().kid()) }
+            }
+            @if !keys.keys.retired().is_empty() {
+                p { (t(lang, "Khóa cũ vẫn được công bố để kiểm tra chữ ký:", "Retired keys still published for verification:")) }
+                ul {
+                    @for r in keys.keys.retired() {
+                        li { code { (r.jwk.kid.as_deref().unwrap_or("—")) } " — " (t(lang, "đến ", "until ")) (local_time(&xaso_store::format_utc(r.verify_until))) }
+                    }
+                }
+            }
+            form.inline method="post" action=(KEYS_ROTATE_PATH) {
+                (officer.csrf_field())
+                button type="submit" { (t(lang, "Đổi khóa ký", "Rotate the signing key")) }
+            }
+            p.note { (t(lang,
+                "Khóa mới ký từ ngay bây giờ; khóa cũ vẫn được công bố để các mã đã cấp còn kiểm tra được cho đến khi hết hạn.",
+                "The new key signs from now on; the old one stays published so that tokens already issued still verify until they expire.")) }
+        }
         section {
             h2 { (t(lang, "Đăng ký dịch vụ mới", "Register a service")) }
             form.stack method="post" action=(ADMIN_PATH) {
@@ -388,6 +416,52 @@ async fn view(
     let mut response = officer.page(title, body);
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// `POST /admin/oidc-keys/rotate`.
+pub async fn rotate_keys(
+    State(state): State<AppState>,
+    officer: Officer,
+    Form(form): Form<ActForm>,
+) -> Result<Response, PageError> {
+    officer.check_csrf(&state, &form.csrf)?;
+    require_admin(&officer)?;
+    let lang = officer.lang;
+    let kid = blocking(&state, |s| {
+        Ok(super::keys::rotate(s, time::OffsetDateTime::now_utc()))
+    })
+    .await
+    .or_page(lang)?
+    .map_err(|e| PageError::new(lang, StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    audited(
+        &state,
+        vec![admin_event(
+            &officer,
+            "oidc_key.rotate",
+            "POST /admin/oidc-keys/rotate",
+            &kid,
+        )],
+    )
+    .await
+    .or_page(lang)?;
+    view(
+        &state,
+        &officer,
+        Some(Message {
+            kind: "ok",
+            text: format!(
+                "{} {kid}",
+                t(
+                    lang,
+                    "Đã đổi khóa ký; khóa mới:",
+                    "Rotated the signing key; the new key:"
+                )
+            ),
+            secret: None,
+        }),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The registration form. `scope` repeats (checkboxes), so the body is read as pairs.

@@ -65,6 +65,7 @@ pub fn routes() -> Router<AppState> {
             get(clients::clients_page).post(clients::create),
         )
         .route("/admin/oidc-clients/{client_id}/{op}", post(clients::act))
+        .route(clients::KEYS_ROTATE_PATH, post(clients::rotate_keys))
 }
 
 /// The issuer URL of this server: the request's `Host`, with `https` when the server marks

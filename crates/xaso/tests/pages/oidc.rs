@@ -950,8 +950,47 @@ fn administrators_register_and_disable_clients_on_their_page() {
     let a = citizen.get(&authorize);
     assert_eq!(a.status, 400, "{}", a.body);
     assert!(a.location().is_empty());
+
+    // Key rotation: the page shows the signing key; after a rotation the JWKS publishes the
+    // new key and the old one (so tokens already issued still verify).
+    let page = admin.get("/admin/oidc-clients");
+    let kid_of = |body: &str| {
+        body.split("id=\"active-kid\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let old_kid = kid_of(&page.body);
+    assert_eq!(
+        police
+            .post("/admin/oidc-keys/rotate", &[("csrf", &csrf)])
+            .status,
+        403
+    );
+    let a = admin.post("/admin/oidc-keys/rotate", &[("csrf", &csrf)]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    let new_kid = kid_of(&a.body);
+    assert_ne!(new_kid, old_kid);
+    assert!(a.body.contains("Đã đổi khóa ký"), "{}", a.body);
+    let jwks = Client::new(&server).get("/oidc/jwks").body;
+    assert!(jwks.contains(&old_kid) && jwks.contains(&new_kid), "{jwks}");
+    // The command line does the same, and the running server signs with the newest key.
+    let out = ok(&xaso(&["admin", "oidc-key", "rotate", "--data", &data]));
+    let cli_kid = serde_json::from_str::<serde_json::Value>(out.trim()).unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(kid_of(&admin.get("/admin/oidc-clients").body), cli_kid);
+
     let log = admin.get("/audit?actor=admin");
-    for action in ["oidc_client.create", "oidc_client.disable"] {
+    for action in [
+        "oidc_client.create",
+        "oidc_client.disable",
+        "oidc_key.rotate",
+    ] {
         assert!(log.body.contains(action), "{action} in the audit log");
     }
 }
