@@ -10,13 +10,18 @@
 //! - [`reader`]: [`ChipReader`], which selects the eMRTD application, runs BAC and reads
 //!   elementary files by their identifiers under secure messaging.
 //! - [`simulator`]: [`simulator::SimulatedCard`], a card in memory for tests and demos.
+//! - [`crypto`]: the primitives (BER-TLV is [`crate::tlv`], shared with the LDS).
+//!
 //! - [`pace`]: PACE with the MRZ as password (ECDH generic mapping, AES-128, P-256), tried
 //!   when EF.CardAccess offers it; BAC otherwise.
-//! - [`crypto`]: the primitives (BER-TLV is [`crate::tlv`], shared with the LDS).
+//!
+//! - [`authenticity`]: active authentication (DG15) and chip authentication (DG14), which
+//!   tell a genuine chip from a copy of its files.
 //!
 //! Nothing here panics on any input from a card or a scanner.
 
 pub mod apdu;
+pub mod authenticity;
 pub mod bac;
 pub mod crypto;
 pub mod mrz;
@@ -31,6 +36,7 @@ pub use apdu::{CardTransport, TransportError};
 pub use reader::ChipReader;
 
 use apdu::{status_meaning, ApduError, CommandApdu, ResponseApdu};
+use authenticity::AuthenticityError;
 use bac::BacError;
 use pace::PaceError;
 use sm::SmError;
@@ -57,6 +63,11 @@ pub enum Step {
     PaceKeyAgreement,
     /// PACE: GENERAL AUTHENTICATE exchanging the authentication tokens.
     PaceMutualAuthentication,
+    /// INTERNAL AUTHENTICATE with the challenge of active authentication.
+    ActiveAuthentication,
+    /// Chip authentication (MSE:Set AT, GENERAL AUTHENTICATE, the first command under the
+    /// new keys).
+    ChipAuthentication,
 }
 
 impl Step {
@@ -74,6 +85,8 @@ impl Step {
             Step::PaceMutualAuthentication => {
                 "PACE, step 4: mutual authentication (tokens)".to_owned()
             }
+            Step::ActiveAuthentication => "active authentication (DG15)".to_owned(),
+            Step::ChipAuthentication => "chip authentication (DG14)".to_owned(),
         }
     }
 
@@ -91,6 +104,8 @@ impl Step {
             Step::PaceMutualAuthentication => {
                 "PACE, bước 4: xác thực lẫn nhau (mã xác thực)".to_owned()
             }
+            Step::ActiveAuthentication => "xác thực chủ động (DG15)".to_owned(),
+            Step::ChipAuthentication => "xác thực chip (DG14)".to_owned(),
         }
     }
 }
@@ -122,6 +137,12 @@ pub enum ChipError {
     Pace {
         step: Step,
         error: PaceError,
+    },
+    /// Active or chip authentication: the chip is not the holder of the key in its signed
+    /// data.
+    Authenticity {
+        step: Step,
+        error: AuthenticityError,
     },
     /// A secure-messaging response did not verify or could not be opened.
     Sm {
@@ -189,6 +210,9 @@ impl fmt::Display for ChipError {
                 Ok(())
             }
             ChipError::Pace { step, error } => write!(f, "PACE failed ({}): {error}", step.en()),
+            ChipError::Authenticity { step, error } => {
+                write!(f, "{} failed: {error}", step.en())
+            }
             ChipError::Sm { step, error } => write!(f, "{}: {error}", step.en()),
             ChipError::Malformed { step, what } => {
                 write!(f, "{}: the card sent {what}", step.en())
@@ -248,6 +272,9 @@ impl ChipError {
             ChipError::Pace { step, error } => {
                 format!("PACE thất bại ({}): {}", step.vi(), error.vi())
             }
+            ChipError::Authenticity { step, error } => {
+                format!("{} thất bại: {}", capitalize(&step.vi()), error.vi())
+            }
             ChipError::Sm { step, error } => format!("Khi {}: {}", step.vi(), error.vi()),
             ChipError::Malformed { step, what } => {
                 format!("Khi {}: thẻ gửi dữ liệu sai định dạng ({what})", step.vi())
@@ -263,6 +290,15 @@ impl ChipError {
             ),
             ChipError::Random => "Nguồn số ngẫu nhiên của hệ thống bị lỗi".to_owned(),
         }
+    }
+}
+
+/// The first letter in upper case.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

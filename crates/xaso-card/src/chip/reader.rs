@@ -268,6 +268,11 @@ impl<T: CardTransport> ChipReader<T> {
         &self.sm
     }
 
+    /// Replaces the session (chip authentication's new keys).
+    pub(crate) fn set_session(&mut self, sm: SecureMessaging) {
+        self.sm = sm;
+    }
+
     pub fn into_transport(self) -> T {
         self.transport
     }

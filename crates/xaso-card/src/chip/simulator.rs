@@ -41,6 +41,12 @@ pub struct SimulatedCard {
     keys: BacKeys,
     /// The file selected without secure messaging (only EF.CardAccess can be).
     plain_current: Option<u16>,
+    /// The private key of chip authentication (DG14), a P-256 scalar.
+    ca_secret: Option<[u8; 32]>,
+    /// The private key of active authentication (DG15), a P-256 scalar.
+    aa_secret: Option<[u8; 32]>,
+    /// MSE:Set AT for chip authentication accepted.
+    ca_selected: bool,
     /// RND.ICC and K.ICC to use instead of random ones (tests).
     fixed: Option<([u8; 8], [u8; 16])>,
     state: State,
@@ -63,6 +69,9 @@ impl SimulatedCard {
             mrz: mrz.clone(),
             keys: BacKeys::from_mrz(mrz),
             plain_current: None,
+            ca_secret: None,
+            aa_secret: None,
+            ca_selected: false,
             fixed: None,
             state: State::Idle,
         }
@@ -80,6 +89,19 @@ impl SimulatedCard {
             fid::EF_CARD_ACCESS,
             crate::lds::card_access::encode_card_access_p256(),
         )
+    }
+
+    /// The chip's private keys (P-256 scalars, big-endian): chip authentication's, whose
+    /// public half belongs in DG14, and active authentication's, for DG15. A clone has the
+    /// files but other keys.
+    pub fn with_chip_keys(
+        mut self,
+        chip_authentication: [u8; 32],
+        active_authentication: [u8; 32],
+    ) -> SimulatedCard {
+        self.ca_secret = Some(chip_authentication);
+        self.aa_secret = Some(active_authentication);
+        self
     }
 
     /// Uses these RND.ICC and K.ICC in every BAC instead of random ones, so that a session
@@ -244,6 +266,7 @@ impl SimulatedCard {
         let State::Secure { sm, current } = &mut self.state else {
             return sw::CONDITIONS_NOT_SATISFIED.to_be_bytes().to_vec();
         };
+        let ca_selected = std::mem::take(&mut self.ca_selected);
         let plain = match sm.unprotect_command(apdu) {
             Ok(plain) => plain,
             Err(e) => {
@@ -257,6 +280,43 @@ impl SimulatedCard {
             }
         };
         let (data, status) = match (plain.ins, plain.p1, plain.p2) {
+            // Chip authentication: MSE:Set AT, then GENERAL AUTHENTICATE; the answer goes under
+            // the old keys, everything after under the new.
+            (0x22, 0x41, 0xA4) => {
+                let oid = crate::lds::oid_bytes(crate::lds::CA_ECDH_AES_128).unwrap_or_default();
+                let named = crate::tlv::Reader::new(&plain.data)
+                    .expect(crate::tlv::Tag(0x80))
+                    .is_ok_and(|t| t.value == oid.as_slice());
+                if named && self.ca_secret.is_some() {
+                    self.ca_selected = true;
+                    (Vec::new(), sw::OK)
+                } else {
+                    (Vec::new(), sw::WRONG_DATA)
+                }
+            }
+            (0x86, 0x00, 0x00) if ca_selected => {
+                let new = self.ca_secret.as_ref().and_then(|secret| {
+                    super::authenticity::card_chip_authentication(secret, &plain.data)
+                });
+                match new {
+                    Some(new) => {
+                        let answer = sm.protect_response(plain.ins, &[0x7C, 0x00], sw::OK);
+                        *sm = new;
+                        return answer;
+                    }
+                    None => (Vec::new(), sw::WRONG_DATA),
+                }
+            }
+            (0x88, 0x00, 0x00) => match &self.aa_secret {
+                Some(secret) if plain.data.len() == 8 => {
+                    match super::authenticity::card_active_authentication(secret, &plain.data) {
+                        Some(signature) => (signature, sw::OK),
+                        None => (Vec::new(), sw::CONDITIONS_NOT_SATISFIED),
+                    }
+                }
+                Some(_) => (Vec::new(), sw::WRONG_LENGTH),
+                None => (Vec::new(), sw::INS_NOT_SUPPORTED),
+            },
             // After PACE, which runs in the master file.
             (0xA4, 0x04, 0x0C) => {
                 if plain.data == EMRTD_AID {

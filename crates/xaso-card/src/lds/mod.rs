@@ -33,6 +33,7 @@ mod sod;
 pub mod testkit;
 
 pub use crate::tlv::{Tag, TlvError, TlvRule};
+pub(crate) use asn1::oids;
 pub use asn1::AlgorithmIdentifier;
 pub use card_access::{parse_card_access, CardAccess, PaceInfo};
 pub use com::{parse_com, EfCom};
@@ -40,7 +41,11 @@ pub use crypto::HashAlgorithm;
 pub use dg1::{parse_dg1, Dg1};
 pub use dg13::{parse_dg13, Dg13, Dg13Field, DG13_LAYOUT};
 pub use dg2::{parse_dg2, Dg2, FaceImage, ImageFormat};
-pub use dg_security::{parse_dg14, parse_dg15, Dg14, Dg15, PublicKeyKind, SecurityInfo};
+pub(crate) use dg_security::ec_point_of_spki;
+pub use dg_security::{
+    parse_dg14, parse_dg15, Dg14, Dg15, PublicKeyKind, SecurityInfo, ACTIVE_AUTHENTICATION_INFO,
+    CA_ECDH_AES_128, CA_PUBLIC_KEY_ECDH,
+};
 pub use sod::{parse_sod, DataGroupHash, LdsSecurityObject, Sod};
 
 /// The tag of EF.COM.
