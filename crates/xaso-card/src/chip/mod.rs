@@ -10,6 +10,8 @@
 //! - [`reader`]: [`ChipReader`], which selects the eMRTD application, runs BAC and reads
 //!   elementary files by their identifiers under secure messaging.
 //! - [`simulator`]: [`simulator::SimulatedCard`], a card in memory for tests and demos.
+//! - `pcsc` (cargo feature `pcsc`): PC/SC card readers as a [`CardTransport`], and
+//!   `list_readers`.
 //! - [`crypto`]: the primitives (BER-TLV is [`crate::tlv`], shared with the LDS).
 //!
 //! - [`pace`]: PACE with the MRZ as password (ECDH generic mapping, AES-128, P-256), tried
@@ -26,6 +28,8 @@ pub mod bac;
 pub mod crypto;
 pub mod mrz;
 pub mod pace;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
 pub mod reader;
 pub mod simulator;
 pub mod sm;
