@@ -737,6 +737,17 @@ mod tests {
             for c in &commands {
                 let _ = card.transmit(c);
             }
+            // A PACE card with chip keys, fed the same before and after PACE.
+            let mut pace = pace_card(&mrz).with_chip_keys([7; 32], [9; 32]);
+            for c in &commands {
+                prop_assert!(pace.transmit(c).unwrap().len() >= 2);
+            }
+            let mut pace = ChipReader::connect(pace_card(&mrz).with_chip_keys([7; 32], [9; 32]), &mrz)
+                .unwrap()
+                .into_transport();
+            for c in &commands {
+                prop_assert!(pace.transmit(c).unwrap().len() >= 2);
+            }
             // Also inside a session.
             let reader = ChipReader::connect(card, &mrz).unwrap();
             let mut card = reader.into_transport();

@@ -624,10 +624,29 @@ mod tests {
     proptest! {
         #[test]
         fn unprotecting_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-            let _ = session().unprotect_response(&bytes);
-            if let Ok(c) = CommandApdu::parse(&bytes) {
-                let _ = session().unprotect_command(&c);
+            for s in [session(), SecureMessaging::new_aes([0x11; 16], [0x22; 16])] {
+                let _ = s.clone().unprotect_response(&bytes);
+                if let Ok(c) = CommandApdu::parse(&bytes) {
+                    let _ = s.clone().unprotect_command(&c);
+                }
             }
+        }
+
+        #[test]
+        fn mutated_aes_responses_never_panic(
+            data in prop::collection::vec(any::<u8>(), 0..100),
+            edit in (0usize..200, any::<u8>()),
+            cut in 0usize..200,
+        ) {
+            let mut card = SecureMessaging::new_aes([0x11; 16], [0x22; 16]);
+            let mut answer = card.protect_response(0xB0, &data, 0x9000);
+            let len = answer.len();
+            answer[edit.0 % len] = edit.1;
+            answer.truncate(len - cut % len);
+            let mut terminal = SecureMessaging::new_aes([0x11; 16], [0x22; 16]);
+            // The counter as the card's was before its answer.
+            terminal.increment();
+            let _ = terminal.unprotect_response(&answer);
         }
 
         #[test]

@@ -379,7 +379,15 @@ mod tests {
                     file[i % len] = *b;
                 }
                 file.truncate(len - cut % len);
-                let result = if fifteen { parse_dg15(&file).map(|_| ()) } else { parse_dg14(&file).map(|_| ()) };
+                let result = if fifteen {
+                    parse_dg15(&file).map(|_| ())
+                } else {
+                    parse_dg14(&file).map(|dg14| {
+                        let _ = dg14.chip_authentication_key_p256();
+                        let _ = dg14.active_authentication_algorithm();
+                    })
+                };
+                let _ = ec_point_of_spki(&file);
                 if let Err(e) = result {
                     assert_vi(&e.to_string(), &e.vi());
                 }

@@ -1072,6 +1072,44 @@ mod tests {
         assert_eq!(check_digit("L898902C<"), '3');
     }
 
+    /// Writes valid files as seeds for the fuzz targets (`fuzz/`): run with
+    /// `XASO_FUZZ_SEEDS=fuzz/corpus cargo test -p xaso-card --all-features write_fuzz_seeds -- --ignored`.
+    #[test]
+    #[ignore]
+    fn write_fuzz_seeds() {
+        let Ok(dir) = std::env::var("XASO_FUZZ_SEEDS") else {
+            return;
+        };
+        let f = fixture();
+        let ml =
+            f.ec.csca
+                .sign_master_list(42, &[&f.ec.csca.certificate, &f.rsa.csca.certificate]);
+        let seeds: Vec<(&str, Vec<u8>)> = vec![
+            ("ef_com", f.ec_card.com.clone()),
+            ("dg1", f.ec_card.dg1.clone()),
+            ("dg2", f.ec_card.dg2.clone()),
+            ("dg13", f.ec_card.dg13.clone()),
+            ("dg14", f.ec_card.dg14.clone()),
+            ("dg15", f.ec_card.dg15.clone()),
+            ("sod_cms", f.ec_card.sod.clone()),
+            ("sod_cms", f.rsa_card.sod.clone()),
+            ("x509", f.ec.csca.certificate.clone()),
+            ("x509", f.rsa.document_signer.certificate.clone()),
+            ("master_list", ml),
+            (
+                "card_access",
+                crate::lds::card_access::encode_card_access_p256(),
+            ),
+            ("tlv", f.ec_card.sod.clone()),
+            ("mrz_td1", sample_mrz().into_bytes()),
+        ];
+        for (i, (target, bytes)) in seeds.iter().enumerate() {
+            let d = std::path::Path::new(&dir).join(target);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("seed-{i}")), bytes).unwrap();
+        }
+    }
+
     #[test]
     fn the_same_seed_gives_the_same_pki() {
         let a = Csca::generate(5, KeyKind::EcP256, "A", default_csca_validity());
