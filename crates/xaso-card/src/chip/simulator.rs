@@ -105,7 +105,8 @@ impl SimulatedCard {
     }
 
     /// Uses these RND.ICC and K.ICC in every BAC instead of random ones, so that a session
-    /// can be compared with published values.
+    /// can be compared with published values. PACE then draws its nonce and keys from K.ICC
+    /// too (the same every time: for tests only).
     pub fn with_fixed_nonces(mut self, rnd_icc: [u8; 8], k_icc: [u8; 16]) -> SimulatedCard {
         self.fixed = Some((rnd_icc, k_icc));
         self
