@@ -618,6 +618,95 @@ mod tests {
         );
     }
 
+    /// A PACE card whose answers a test may rewrite (given the command and the answer).
+    struct Rewriting<F: FnMut(usize, &[u8], Vec<u8>) -> Vec<u8>> {
+        card: crate::chip::simulator::SimulatedCard,
+        n: usize,
+        rewrite: F,
+    }
+
+    impl<F: FnMut(usize, &[u8], Vec<u8>) -> Vec<u8>> CardTransport for Rewriting<F> {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, super::super::TransportError> {
+            let answer = self.card.transmit(command)?;
+            self.n += 1;
+            Ok((self.rewrite)(self.n - 1, command, answer))
+        }
+    }
+
+    fn connect_rewritten(
+        rewrite: impl FnMut(usize, &[u8], Vec<u8>) -> Vec<u8>,
+    ) -> Result<(), ChipError> {
+        let mrz = MrzInformation::new("185012345", "850902", "450902").unwrap();
+        let card = crate::chip::simulator::SimulatedCard::new(&mrz).with_pace();
+        crate::chip::ChipReader::connect(
+            Rewriting {
+                card,
+                n: 0,
+                rewrite,
+            },
+            &mrz,
+        )
+        .map(|_| ())
+    }
+
+    #[test]
+    fn bad_answers_are_refused_at_their_step() {
+        // Answers: SELECT EF.CardAccess, READ BINARY ×2, MSE:Set AT, then GA 1–4 (4–7).
+        let e = connect_rewritten(|n, _, mut a| {
+            if n == 5 {
+                // The last byte of the card's mapping key: the point leaves the curve.
+                let i = a.len() - 3;
+                a[i] ^= 0x01;
+            }
+            a
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ChipError::Pace {
+                step: Step::PaceMapping,
+                error: PaceError::BadPoint
+            }
+        );
+        assert!(e.to_string().contains("step 2"), "{e}");
+
+        // The card reflects the terminal's own ephemeral key.
+        let e = connect_rewritten(|n, command, a| {
+            if n == 6 {
+                let pk = &command[9..74];
+                [&[0x7C, 0x43, 0x84, 0x41][..], pk, &[0x90, 0x00]].concat()
+            } else {
+                a
+            }
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ChipError::Pace {
+                step: Step::PaceKeyAgreement,
+                error: PaceError::SameKey
+            }
+        );
+
+        // A nonce of the wrong length.
+        let e = connect_rewritten(|n, _, a| {
+            if n == 4 {
+                h("7C0E800C 000102030405060708090A0B 9000")
+            } else {
+                a
+            }
+        })
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ChipError::Pace {
+                step: Step::PaceNonce,
+                error: PaceError::NonceLength { got: 12 }
+            }
+        );
+        assert_eq!(e.vi(), "PACE thất bại (PACE, bước 1: số ngẫu nhiên đã mã hoá): số ngẫu nhiên đã mã hoá có 12 byte thay vì 16");
+    }
+
     #[test]
     fn points_off_the_curve_are_refused() {
         let g = encode_point(&ProjectivePoint::GENERATOR).unwrap();
