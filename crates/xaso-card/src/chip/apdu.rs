@@ -20,6 +20,9 @@ pub mod sw {
     pub const SM_OBJECTS_MISSING: u16 = 0x6987;
     /// Incorrect secure-messaging data objects (a wrong MAC among them).
     pub const SM_OBJECTS_INCORRECT: u16 = 0x6988;
+    /// Incorrect parameters in the data field (a malformed PACE or chip authentication
+    /// object).
+    pub const WRONG_DATA: u16 = 0x6A80;
     pub const FILE_NOT_FOUND: u16 = 0x6A82;
     pub const WRONG_PARAMETERS: u16 = 0x6B00;
     pub const INS_NOT_SUPPORTED: u16 = 0x6D00;
@@ -49,6 +52,10 @@ pub fn status_meaning(status: u16) -> (&'static str, &'static str) {
         sw::SM_OBJECTS_INCORRECT => (
             "incorrect secure messaging data objects",
             "đối tượng dữ liệu bảo mật không đúng",
+        ),
+        sw::WRONG_DATA => (
+            "incorrect data in the command",
+            "dữ liệu trong lệnh không đúng",
         ),
         sw::FILE_NOT_FOUND => ("file not found", "không tìm thấy tệp"),
         sw::WRONG_PARAMETERS => ("wrong parameters", "sai tham số"),

@@ -1,11 +1,14 @@
-//! The symmetric cryptography of Basic Access Control and its secure messaging (Doc 9303
-//! Part 11, 9.7 and 9.8): two-key 3DES in CBC mode with a zero IV, the ISO/IEC 9797-1 MAC
-//! algorithm 3 ("retail MAC") with DES, padding method 2, and the SHA-1 key derivation
-//! function.
+//! The symmetric cryptography of Basic Access Control, PACE and their secure messaging (Doc
+//! 9303 Part 11, 9.7 and 9.8): two-key 3DES in CBC mode with a zero IV, the ISO/IEC 9797-1
+//! MAC algorithm 3 ("retail MAC") with DES, padding method 2, the SHA-1 key derivation
+//! function; AES-128 in CBC mode and AES-CMAC (NIST SP 800-38B), written here over the block
+//! cipher so that no further crate is needed.
 
 use des::cipher::generic_array::GenericArray;
 use des::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use des::{Des, TdesEde2};
+
+use aes::Aes128;
 
 use crate::lds::HashAlgorithm;
 
@@ -13,6 +16,8 @@ use crate::lds::HashAlgorithm;
 pub const KDF_ENC: u32 = 1;
 /// Counter of the key derivation function for a MAC key.
 pub const KDF_MAC: u32 = 2;
+/// Counter of the key derivation function for PACE's password key K_π.
+pub const KDF_PI: u32 = 3;
 
 /// ISO/IEC 9797-1 padding method 2: `80`, then `00` up to a multiple of eight bytes (always
 /// at least one byte added).
@@ -24,6 +29,28 @@ pub fn pad(data: &[u8]) -> Vec<u8> {
         v.push(0);
     }
     v
+}
+
+/// Padding method 2 to a multiple of 16 bytes (AES).
+pub fn pad16(data: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(data.len() + 16);
+    v.extend_from_slice(data);
+    v.push(0x80);
+    while !v.len().is_multiple_of(16) {
+        v.push(0);
+    }
+    v
+}
+
+/// Removes padding method 2 of AES (at most 16 bytes); `None` when the data does not end
+/// with `80` and zeros.
+pub fn unpad16(data: &[u8]) -> Option<&[u8]> {
+    let last = data.iter().rposition(|&b| b != 0)?;
+    if data.get(last) == Some(&0x80) && data.len() - last <= 16 {
+        data.get(..last)
+    } else {
+        None
+    }
 }
 
 /// Removes padding method 2; `None` when the data does not end with `80` and zeros.
@@ -54,6 +81,16 @@ pub fn derive_key(seed: &[u8], counter: u32) -> [u8; 16] {
     let mut key = sha1_16(&input);
     adjust_parity(&mut key);
     key
+}
+
+/// The key derivation function for AES-128 (Doc 9303 Part 11, 9.7.1): the first 16 bytes of
+/// SHA-1(seed ‖ counter as 32-bit big-endian), without parity adjustment. PACE uses it for
+/// K_π (counter [`KDF_PI`]) and for the session keys from the shared secret.
+pub fn derive_aes128_key(seed: &[u8], counter: u32) -> [u8; 16] {
+    let mut input = Vec::with_capacity(seed.len() + 4);
+    input.extend_from_slice(seed);
+    input.extend_from_slice(&counter.to_be_bytes());
+    sha1_16(&input)
 }
 
 /// The first 16 bytes of SHA-1(data) (the LDS's hashing): BAC's K_seed from the MRZ
@@ -147,6 +184,112 @@ pub fn retail_mac(key: &[u8; 16], data: &[u8]) -> [u8; 8] {
     out
 }
 
+fn aes(key: &[u8; 16]) -> Aes128 {
+    Aes128::new(&GenericArray::from(*key))
+}
+
+/// One AES-128 block encrypted (secure messaging's IV is E(KS_enc, SSC)).
+pub fn aes_encrypt_block(key: &[u8; 16], block: &[u8; 16]) -> [u8; 16] {
+    let mut b = GenericArray::from(*block);
+    aes(key).encrypt_block(&mut b);
+    b.into()
+}
+
+/// AES-128-CBC encryption of whole blocks with `iv`; `None` when the length is not a
+/// multiple of 16.
+pub fn aes_cbc_encrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if !data.len().is_multiple_of(16) {
+        return None;
+    }
+    let cipher = aes(key);
+    let mut out = Vec::with_capacity(data.len());
+    let mut chain = GenericArray::from(*iv);
+    for block in data.chunks_exact(16) {
+        for (c, b) in chain.iter_mut().zip(block) {
+            *c ^= b;
+        }
+        cipher.encrypt_block(&mut chain);
+        out.extend_from_slice(&chain);
+    }
+    Some(out)
+}
+
+/// AES-128-CBC decryption with `iv`; `None` when the length is not a multiple of 16.
+pub fn aes_cbc_decrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    if !data.len().is_multiple_of(16) {
+        return None;
+    }
+    let cipher = aes(key);
+    let mut out = Vec::with_capacity(data.len());
+    let mut previous = *iv;
+    for block in data.chunks_exact(16) {
+        let mut b = GenericArray::clone_from_slice(block);
+        cipher.decrypt_block(&mut b);
+        for (o, p) in b.iter_mut().zip(previous.iter()) {
+            *o ^= p;
+        }
+        out.extend_from_slice(&b);
+        for (p, c) in previous.iter_mut().zip(block) {
+            *p = *c;
+        }
+    }
+    Some(out)
+}
+
+/// Doubling in GF(2^128), CMAC's subkey step.
+fn dbl(block: [u8; 16]) -> [u8; 16] {
+    let n = u128::from_be_bytes(block);
+    let carry = n >> 127;
+    ((n << 1) ^ (carry * 0x87)).to_be_bytes()
+}
+
+/// AES-128-CMAC (NIST SP 800-38B, RFC 4493) of `data`, all 16 bytes.
+pub fn aes_cmac(key: &[u8; 16], data: &[u8]) -> [u8; 16] {
+    let cipher = aes(key);
+    let mut l = GenericArray::from([0u8; 16]);
+    cipher.encrypt_block(&mut l);
+    let k1 = dbl(l.into());
+    let k2 = dbl(k1);
+    // The last block: whole (xor K1), or padded with 80 00.. (xor K2); an empty message is
+    // one padded block.
+    let whole = !data.is_empty() && data.len().is_multiple_of(16);
+    let split = if whole {
+        data.len() - 16
+    } else {
+        data.len() - data.len() % 16
+    };
+    let (head, tail) = data.split_at(split);
+    let mut last = [0u8; 16];
+    if whole {
+        last.copy_from_slice(tail);
+        for (x, k) in last.iter_mut().zip(k1) {
+            *x ^= k;
+        }
+    } else {
+        last[..tail.len()].copy_from_slice(tail);
+        last[tail.len()] = 0x80;
+        for (x, k) in last.iter_mut().zip(k2) {
+            *x ^= k;
+        }
+    }
+    let mut x = GenericArray::from([0u8; 16]);
+    for block in head.chunks_exact(16).chain(std::iter::once(&last[..])) {
+        for (c, b) in x.iter_mut().zip(block) {
+            *c ^= b;
+        }
+        cipher.encrypt_block(&mut x);
+    }
+    x.into()
+}
+
+/// The MAC of AES secure messaging and of PACE's tokens: CMAC truncated to 8 bytes.
+pub fn aes_cmac8(key: &[u8; 16], data: &[u8]) -> [u8; 8] {
+    let full = aes_cmac(key, data);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&full[..8]);
+    out
+}
+
 /// Compares two MACs without stopping at the first difference.
 pub fn mac_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -188,7 +331,51 @@ mod tests {
         assert_eq!(retail_mac(&k_mac, &e_ifd).to_vec(), h("5F1448EEA8AD90A7"));
     }
 
+    #[test]
+    fn aes_cmac_of_rfc_4493() {
+        let key: [u8; 16] = h("2b7e151628aed2a6abf7158809cf4f3c").try_into().unwrap();
+        let msg = h(
+            "6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
+                     30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710",
+        );
+        assert_eq!(
+            aes_cmac(&key, &[]).to_vec(),
+            h("bb1d6929e95937287fa37d129b756746")
+        );
+        assert_eq!(
+            aes_cmac(&key, &msg[..16]).to_vec(),
+            h("070a16b46b4d4144f79bdd9dd04a287c")
+        );
+        assert_eq!(
+            aes_cmac(&key, &msg[..40]).to_vec(),
+            h("dfa66747de9ae63030ca32611497c827")
+        );
+        assert_eq!(
+            aes_cmac(&key, &msg).to_vec(),
+            h("51f0bebf7e3b9d92fc49741779363cfe")
+        );
+    }
+
+    #[test]
+    fn aes_cbc_of_sp_800_38a() {
+        // NIST SP 800-38A F.2.1, CBC-AES128.Encrypt, first two blocks.
+        let key: [u8; 16] = h("2b7e151628aed2a6abf7158809cf4f3c").try_into().unwrap();
+        let iv: [u8; 16] = h("000102030405060708090a0b0c0d0e0f").try_into().unwrap();
+        let plain = h("6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51");
+        let cipher = h("7649abac8119b246cee98e9b12e9197d 5086cb9b507219ee95db113a917678b2");
+        assert_eq!(aes_cbc_encrypt(&key, &iv, &plain).unwrap(), cipher);
+        assert_eq!(aes_cbc_decrypt(&key, &iv, &cipher).unwrap(), plain);
+        assert_eq!(aes_cbc_encrypt(&key, &iv, &plain[..15]), None);
+    }
+
     proptest! {
+        #[test]
+        fn aes_cbc_round_trips(key in any::<[u8; 16]>(), iv in any::<[u8; 16]>(), data in prop::collection::vec(any::<u8>(), 0..64)) {
+            let c = aes_cbc_encrypt(&key, &iv, &pad16(&data)).unwrap();
+            let p = aes_cbc_decrypt(&key, &iv, &c).unwrap();
+            prop_assert_eq!(unpad16(&p), Some(&data[..]));
+        }
+
         #[test]
         fn cbc_round_trips(key in any::<[u8; 16]>(), data in prop::collection::vec(any::<u8>(), 0..64)) {
             let c = tdes_cbc_encrypt_padded(&key, &data);

@@ -10,15 +10,26 @@
 //! - [`reader`]: [`ChipReader`], which selects the eMRTD application, runs BAC and reads
 //!   elementary files by their identifiers under secure messaging.
 //! - [`simulator`]: [`simulator::SimulatedCard`], a card in memory for tests and demos.
+//! - `pcsc` (cargo feature `pcsc`): PC/SC card readers as a [`CardTransport`], and
+//!   `list_readers`.
 //! - [`crypto`]: the primitives (BER-TLV is [`crate::tlv`], shared with the LDS).
 //!
-//! Only BAC is implemented; PACE (which newer cards may require) is not. Nothing here panics
-//! on any input from a card or a scanner.
+//! - [`pace`]: PACE with the MRZ as password (ECDH generic mapping, AES-128, P-256), tried
+//!   when EF.CardAccess offers it; BAC otherwise.
+//!
+//! - [`authenticity`]: active authentication (DG15) and chip authentication (DG14), which
+//!   tell a genuine chip from a copy of its files.
+//!
+//! Nothing here panics on any input from a card or a scanner.
 
 pub mod apdu;
+pub mod authenticity;
 pub mod bac;
 pub mod crypto;
 pub mod mrz;
+pub mod pace;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
 pub mod reader;
 pub mod simulator;
 pub mod sm;
@@ -29,7 +40,9 @@ pub use apdu::{CardTransport, TransportError};
 pub use reader::ChipReader;
 
 use apdu::{status_meaning, ApduError, CommandApdu, ResponseApdu};
+use authenticity::AuthenticityError;
 use bac::BacError;
+use pace::PaceError;
 use sm::SmError;
 
 use crate::tlv::TlvError;
@@ -44,6 +57,21 @@ pub enum Step {
     SelectFile(u16),
     /// READ BINARY of the file with this identifier.
     ReadBinary(u16),
+    /// PACE: MSE:Set AT.
+    PaceSetAt,
+    /// PACE: GENERAL AUTHENTICATE for the encrypted nonce.
+    PaceNonce,
+    /// PACE: GENERAL AUTHENTICATE exchanging the mapping keys.
+    PaceMapping,
+    /// PACE: GENERAL AUTHENTICATE exchanging the ephemeral keys.
+    PaceKeyAgreement,
+    /// PACE: GENERAL AUTHENTICATE exchanging the authentication tokens.
+    PaceMutualAuthentication,
+    /// INTERNAL AUTHENTICATE with the challenge of active authentication.
+    ActiveAuthentication,
+    /// Chip authentication (MSE:Set AT, GENERAL AUTHENTICATE, the first command under the
+    /// new keys).
+    ChipAuthentication,
 }
 
 impl Step {
@@ -54,6 +82,15 @@ impl Step {
             Step::ExternalAuthenticate => "EXTERNAL AUTHENTICATE".to_owned(),
             Step::SelectFile(fid) => format!("selecting file {fid:04X}"),
             Step::ReadBinary(fid) => format!("reading file {fid:04X}"),
+            Step::PaceSetAt => "PACE, choosing the protocol (MSE:Set AT)".to_owned(),
+            Step::PaceNonce => "PACE, step 1: the encrypted nonce".to_owned(),
+            Step::PaceMapping => "PACE, step 2: mapping the nonce".to_owned(),
+            Step::PaceKeyAgreement => "PACE, step 3: key agreement".to_owned(),
+            Step::PaceMutualAuthentication => {
+                "PACE, step 4: mutual authentication (tokens)".to_owned()
+            }
+            Step::ActiveAuthentication => "active authentication (DG15)".to_owned(),
+            Step::ChipAuthentication => "chip authentication (DG14)".to_owned(),
         }
     }
 
@@ -64,6 +101,15 @@ impl Step {
             Step::ExternalAuthenticate => "xác thực (EXTERNAL AUTHENTICATE)".to_owned(),
             Step::SelectFile(fid) => format!("chọn tệp {fid:04X}"),
             Step::ReadBinary(fid) => format!("đọc tệp {fid:04X}"),
+            Step::PaceSetAt => "PACE, chọn giao thức (MSE:Set AT)".to_owned(),
+            Step::PaceNonce => "PACE, bước 1: số ngẫu nhiên đã mã hoá".to_owned(),
+            Step::PaceMapping => "PACE, bước 2: ánh xạ số ngẫu nhiên".to_owned(),
+            Step::PaceKeyAgreement => "PACE, bước 3: thoả thuận khoá".to_owned(),
+            Step::PaceMutualAuthentication => {
+                "PACE, bước 4: xác thực lẫn nhau (mã xác thực)".to_owned()
+            }
+            Step::ActiveAuthentication => "xác thực chủ động (DG15)".to_owned(),
+            Step::ChipAuthentication => "xác thực chip (DG14)".to_owned(),
         }
     }
 }
@@ -85,6 +131,23 @@ pub enum ChipError {
     },
     /// The card's BAC answer did not verify.
     Bac(BacError),
+    /// The card refused a PACE step; at mutual authentication this means the MRZ is not the
+    /// card's.
+    PaceRefused {
+        step: Step,
+        sw: u16,
+    },
+    /// The card's PACE answer did not verify.
+    Pace {
+        step: Step,
+        error: PaceError,
+    },
+    /// Active or chip authentication: the chip is not the holder of the key in its signed
+    /// data.
+    Authenticity {
+        step: Step,
+        error: AuthenticityError,
+    },
     /// A secure-messaging response did not verify or could not be opened.
     Sm {
         step: Step,
@@ -135,6 +198,25 @@ impl fmt::Display for ChipError {
                 status_meaning(*sw).0
             ),
             ChipError::Bac(e) => write!(f, "{e}"),
+            ChipError::PaceRefused { step, sw } => {
+                write!(
+                    f,
+                    "PACE failed ({}): the card refused (status {sw:04X}, {})",
+                    step.en(),
+                    status_meaning(*sw).0
+                )?;
+                if *step == Step::PaceMutualAuthentication {
+                    f.write_str(
+                        "; the key derived from the MRZ is not the card's: check the document \
+                         number, the date of birth and the date of expiry",
+                    )?;
+                }
+                Ok(())
+            }
+            ChipError::Pace { step, error } => write!(f, "PACE failed ({}): {error}", step.en()),
+            ChipError::Authenticity { step, error } => {
+                write!(f, "{} failed: {error}", step.en())
+            }
             ChipError::Sm { step, error } => write!(f, "{}: {error}", step.en()),
             ChipError::Malformed { step, what } => {
                 write!(f, "{}: the card sent {what}", step.en())
@@ -177,6 +259,26 @@ impl ChipError {
                 status_meaning(*sw).1
             ),
             ChipError::Bac(e) => e.vi(),
+            ChipError::PaceRefused { step, sw } => {
+                let mut m = format!(
+                    "PACE thất bại ({}): thẻ từ chối (mã trạng thái {sw:04X}, {})",
+                    step.vi(),
+                    status_meaning(*sw).1
+                );
+                if *step == Step::PaceMutualAuthentication {
+                    m.push_str(
+                        "; khoá tính từ vùng MRZ không phải của thẻ: hãy kiểm tra số giấy tờ, \
+                         ngày sinh và ngày hết hạn",
+                    );
+                }
+                m
+            }
+            ChipError::Pace { step, error } => {
+                format!("PACE thất bại ({}): {}", step.vi(), error.vi())
+            }
+            ChipError::Authenticity { step, error } => {
+                format!("{} thất bại: {}", capitalize(&step.vi()), error.vi())
+            }
             ChipError::Sm { step, error } => format!("Khi {}: {}", step.vi(), error.vi()),
             ChipError::Malformed { step, what } => {
                 format!("Khi {}: thẻ gửi dữ liệu sai định dạng ({what})", step.vi())
@@ -192,6 +294,15 @@ impl ChipError {
             ),
             ChipError::Random => "Nguồn số ngẫu nhiên của hệ thống bị lỗi".to_owned(),
         }
+    }
+}
+
+/// The first letter in upper case.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

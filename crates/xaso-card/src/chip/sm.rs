@@ -1,8 +1,11 @@
-//! Secure messaging after Basic Access Control (Doc 9303 Part 11, 9.8; ISO/IEC 7816-4, 10):
-//! 3DES-encrypted data in DO'87' (padding-content indicator 01), the expected length in
-//! DO'97', the status in DO'99' and a retail MAC in DO'8E' over the send sequence counter, the
-//! padded header and the data objects. The counter goes up by one for every command and every
-//! response.
+//! Secure messaging (Doc 9303 Part 11, 9.8; ISO/IEC 7816-4, 10): encrypted data in DO'87'
+//! (padding-content indicator 01), the expected length in DO'97', the status in DO'99' and a
+//! MAC in DO'8E' over the send sequence counter, the padded header and the data objects. The
+//! counter goes up by one for every command and every response.
+//!
+//! Two ciphers: after BAC, 3DES with a zero IV and the retail MAC, an 8-byte counter; after
+//! PACE or chip authentication with AES-128, AES-CBC with IV = E(KS_enc, SSC), CMAC truncated
+//! to 8 bytes, a 16-byte counter that starts at zero (9.8.6.2, 9.8.7).
 //!
 //! Both sides are here: the terminal's [`SecureMessaging::protect_command`] and
 //! [`SecureMessaging::unprotect_response`], and the card's
@@ -12,7 +15,10 @@
 use std::fmt;
 
 use super::apdu::{CommandApdu, ResponseApdu};
-use super::crypto::{mac_eq, pad, retail_mac, tdes_cbc_decrypt, tdes_cbc_encrypt_padded, unpad};
+use super::crypto::{
+    aes_cbc_decrypt, aes_cbc_encrypt, aes_cmac8, aes_encrypt_block, mac_eq, pad, pad16, retail_mac,
+    tdes_cbc_decrypt, tdes_cbc_encrypt_padded, unpad, unpad16,
+};
 use crate::tlv::{self, Reader, Tag, Tlv, TlvError};
 
 /// Why a secure-messaging APDU was refused.
@@ -97,18 +103,29 @@ impl From<TlvError> for SmError {
     }
 }
 
-/// The session keys and send sequence counter of a secure-messaging session (BAC's result).
-/// Its `Debug` hides the keys.
+/// The cipher of a secure-messaging session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmCipher {
+    /// Two-key 3DES and the retail MAC (BAC).
+    Tdes,
+    /// AES-128 and CMAC (PACE, chip authentication).
+    Aes128,
+}
+
+/// The session keys and send sequence counter of a secure-messaging session (the result of
+/// BAC, PACE or chip authentication). Its `Debug` hides the keys.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecureMessaging {
+    cipher: SmCipher,
     ks_enc: [u8; 16],
     ks_mac: [u8; 16],
-    ssc: [u8; 8],
+    /// The counter; 3DES uses its low 64 bits.
+    ssc: u128,
 }
 
 impl fmt::Debug for SecureMessaging {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecureMessaging(..)")
+        write!(f, "SecureMessaging({:?}, ..)", self.cipher)
     }
 }
 
@@ -181,12 +198,28 @@ fn read_objects(bytes: &[u8], side: Side) -> Result<Objects<'_>, SmError> {
 }
 
 impl SecureMessaging {
+    /// A 3DES session (BAC) with its starting counter.
     pub fn new(ks_enc: [u8; 16], ks_mac: [u8; 16], ssc: [u8; 8]) -> SecureMessaging {
         SecureMessaging {
+            cipher: SmCipher::Tdes,
             ks_enc,
             ks_mac,
-            ssc,
+            ssc: u128::from(u64::from_be_bytes(ssc)),
         }
+    }
+
+    /// An AES-128 session (PACE, chip authentication): the counter starts at zero.
+    pub fn new_aes(ks_enc: [u8; 16], ks_mac: [u8; 16]) -> SecureMessaging {
+        SecureMessaging {
+            cipher: SmCipher::Aes128,
+            ks_enc,
+            ks_mac,
+            ssc: 0,
+        }
+    }
+
+    pub fn cipher(&self) -> SmCipher {
+        self.cipher
     }
 
     pub fn ks_enc(&self) -> [u8; 16] {
@@ -197,25 +230,60 @@ impl SecureMessaging {
         self.ks_mac
     }
 
-    /// The send sequence counter as it is now.
-    pub fn ssc(&self) -> [u8; 8] {
-        self.ssc
+    /// The send sequence counter as it is now: 8 bytes under 3DES, 16 under AES.
+    pub fn ssc(&self) -> Vec<u8> {
+        let bytes = self.ssc.to_be_bytes();
+        match self.cipher {
+            SmCipher::Tdes => bytes.get(8..).unwrap_or_default().to_vec(),
+            SmCipher::Aes128 => bytes.to_vec(),
+        }
     }
 
     fn increment(&mut self) {
-        self.ssc = u64::from_be_bytes(self.ssc).wrapping_add(1).to_be_bytes();
+        self.ssc = match self.cipher {
+            SmCipher::Tdes => u128::from((self.ssc as u64).wrapping_add(1)),
+            SmCipher::Aes128 => self.ssc.wrapping_add(1),
+        };
+    }
+
+    fn pad_block(&self, data: &[u8]) -> Vec<u8> {
+        match self.cipher {
+            SmCipher::Tdes => pad(data),
+            SmCipher::Aes128 => pad16(data),
+        }
     }
 
     /// The MAC over SSC ‖ the padded `header` (a command's; a response has none) ‖ the
-    /// data objects (which the MAC pads).
+    /// data objects, padded.
     fn mac(&self, header: Option<[u8; 4]>, objects: &[u8]) -> [u8; 8] {
-        let mut n = Vec::with_capacity(16 + objects.len());
-        n.extend_from_slice(&self.ssc);
+        let mut n = Vec::with_capacity(32 + objects.len());
+        n.extend(self.ssc());
         if let Some(header) = header {
-            n.extend(pad(&header));
+            n.extend(self.pad_block(&header));
         }
         n.extend_from_slice(objects);
-        retail_mac(&self.ks_mac, &n)
+        match self.cipher {
+            // The retail MAC pads itself.
+            SmCipher::Tdes => retail_mac(&self.ks_mac, &n),
+            // CMAC would not need padding, but Doc 9303 pads the MAC input all the same.
+            SmCipher::Aes128 => aes_cmac8(&self.ks_mac, &pad16(&n)),
+        }
+    }
+
+    /// The IV of AES encryption: E(KS_enc, SSC), the counter as it is for this APDU.
+    fn aes_iv(&self) -> [u8; 16] {
+        aes_encrypt_block(&self.ks_enc, &self.ssc.to_be_bytes())
+    }
+
+    /// Pads and encrypts `data` under the session's cipher.
+    fn encrypt(&self, data: &[u8]) -> Vec<u8> {
+        match self.cipher {
+            SmCipher::Tdes => tdes_cbc_encrypt_padded(&self.ks_enc, data),
+            // Padded data is whole blocks, so this cannot be `None`.
+            SmCipher::Aes128 => {
+                aes_cbc_encrypt(&self.ks_enc, &self.aes_iv(), &pad16(data)).unwrap_or_default()
+            }
+        }
     }
 
     /// Appends DO'8E', the MAC over `objects` (and a command's `header`).
@@ -238,7 +306,7 @@ impl SecureMessaging {
         if data.is_empty() {
             return Vec::new();
         }
-        let encrypted = tdes_cbc_encrypt_padded(&self.ks_enc, data);
+        let encrypted = self.encrypt(data);
         if ins & 1 == 1 {
             // Odd instructions carry BER-TLV data: DO'85', no padding-content indicator.
             tlv::encode(DO_CRYPTOGRAM, &encrypted)
@@ -255,6 +323,8 @@ impl SecureMessaging {
     pub fn protect_command(&mut self, command: &CommandApdu) -> Result<Vec<u8>, SmError> {
         let cla = command.cla | 0x0C;
         let header = [cla, command.ins, command.p1, command.p2];
+        // The counter moves first: AES's IV is computed from it.
+        self.increment();
         let mut objects = self.cryptogram_do(command.ins, &command.data);
         if let Some(le) = command.le {
             let le = le.clamp(1, 65_536);
@@ -264,7 +334,6 @@ impl SecureMessaging {
                 objects.extend(tlv::encode(DO_LE, &((le % 65_536) as u16).to_be_bytes()));
             }
         }
-        self.increment();
         self.append_mac(Some(header), &mut objects);
         if objects.len() > 255 {
             return Err(SmError::CommandTooLong { len: objects.len() });
@@ -326,10 +395,22 @@ impl SecureMessaging {
         } else {
             cryptogram.value
         };
-        let plain = tdes_cbc_decrypt(&self.ks_enc, encrypted).ok_or(SmError::Malformed {
-            what: "a cryptogram that is not whole 8-byte blocks",
-        })?;
-        unpad(&plain).map(<[u8]>::to_vec).ok_or(SmError::BadPadding)
+        let not_blocks = SmError::Malformed {
+            what: "a cryptogram that is not whole cipher blocks",
+        };
+        match self.cipher {
+            SmCipher::Tdes => {
+                let plain = tdes_cbc_decrypt(&self.ks_enc, encrypted).ok_or(not_blocks)?;
+                unpad(&plain).map(<[u8]>::to_vec).ok_or(SmError::BadPadding)
+            }
+            SmCipher::Aes128 => {
+                let plain =
+                    aes_cbc_decrypt(&self.ks_enc, &self.aes_iv(), encrypted).ok_or(not_blocks)?;
+                unpad16(&plain)
+                    .map(<[u8]>::to_vec)
+                    .ok_or(SmError::BadPadding)
+            }
+        }
     }
 
     /// Card: checks and opens a protected command. Increments the counter.
@@ -543,10 +624,29 @@ mod tests {
     proptest! {
         #[test]
         fn unprotecting_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-            let _ = session().unprotect_response(&bytes);
-            if let Ok(c) = CommandApdu::parse(&bytes) {
-                let _ = session().unprotect_command(&c);
+            for s in [session(), SecureMessaging::new_aes([0x11; 16], [0x22; 16])] {
+                let _ = s.clone().unprotect_response(&bytes);
+                if let Ok(c) = CommandApdu::parse(&bytes) {
+                    let _ = s.clone().unprotect_command(&c);
+                }
             }
+        }
+
+        #[test]
+        fn mutated_aes_responses_never_panic(
+            data in prop::collection::vec(any::<u8>(), 0..100),
+            edit in (0usize..200, any::<u8>()),
+            cut in 0usize..200,
+        ) {
+            let mut card = SecureMessaging::new_aes([0x11; 16], [0x22; 16]);
+            let mut answer = card.protect_response(0xB0, &data, 0x9000);
+            let len = answer.len();
+            answer[edit.0 % len] = edit.1;
+            answer.truncate(len - cut % len);
+            let mut terminal = SecureMessaging::new_aes([0x11; 16], [0x22; 16]);
+            // The counter as the card's was before its answer.
+            terminal.increment();
+            let _ = terminal.unprotect_response(&answer);
         }
 
         #[test]

@@ -48,6 +48,85 @@ pub struct Dg14 {
     pub infos: Vec<SecurityInfo>,
 }
 
+/// id-PK-ECDH: a ChipAuthenticationPublicKeyInfo with an elliptic-curve key.
+pub const CA_PUBLIC_KEY_ECDH: &str = "0.4.0.127.0.7.2.2.1.2";
+/// id-CA-ECDH-AES-CBC-CMAC-128: chip authentication by ECDH, then AES-128 secure messaging.
+pub const CA_ECDH_AES_128: &str = "0.4.0.127.0.7.2.2.3.2.2";
+/// id-icao-mrtd-security-aaProtocolObject: ActiveAuthenticationInfo.
+pub const ACTIVE_AUTHENTICATION_INFO: &str = "2.23.136.1.1.5";
+
+/// The elements of one SecurityInfo after its protocol.
+fn info_fields(info: &SecurityInfo) -> Vec<Tlv<'_>> {
+    let mut r = Reader::new(&info.raw);
+    let Ok(seq) = r.read() else {
+        return Vec::new();
+    };
+    seq.children().skip(1).map_while(Result::ok).collect()
+}
+
+/// The named curve and the point of an elliptic-curve SubjectPublicKeyInfo.
+pub(crate) fn ec_public_key<'a>(spki: &Tlv<'a>) -> Option<(String, &'a [u8])> {
+    let mut r = spki.children();
+    let algorithm = r.expect(Tag::SEQUENCE).ok()?;
+    let mut a = algorithm.children();
+    let oid = a.expect(Tag::OID).ok()?;
+    if asn1::oid_to_string(oid.value)?.as_str() != oids::EC_PUBLIC_KEY {
+        return None;
+    }
+    let curve = asn1::oid_to_string(a.expect(Tag::OID).ok()?.value)?;
+    let bits = r.expect(Tag::BIT_STRING).ok()?;
+    match bits.value {
+        [0, point @ ..] => Some((curve, point)),
+        _ => None,
+    }
+}
+
+/// The point of an elliptic-curve SubjectPublicKeyInfo given whole.
+pub(crate) fn ec_point_of_spki(spki: &[u8]) -> Option<Vec<u8>> {
+    let tlv = Reader::new(spki).expect(Tag::SEQUENCE).ok()?;
+    ec_public_key(&tlv).map(|(_, point)| point.to_vec())
+}
+
+impl Dg14 {
+    /// The chip authentication public key when it is on P-256: the uncompressed point and
+    /// the key identifier, if DG14 gives one.
+    pub fn chip_authentication_key_p256(&self) -> Option<(Vec<u8>, Option<u64>)> {
+        self.infos
+            .iter()
+            .filter(|i| i.protocol == CA_PUBLIC_KEY_ECDH)
+            .find_map(|info| {
+                let fields = info_fields(info);
+                let spki = fields.first()?;
+                let (curve, point) = ec_public_key(spki)?;
+                if curve != oids::P256 {
+                    return None;
+                }
+                let key_id = fields
+                    .get(1)
+                    .and_then(|t| asn1::uint(t, "DG14", PUBLIC_KEY).ok());
+                Some((point.to_vec(), key_id))
+            })
+    }
+
+    /// Whether DG14 offers chip authentication by ECDH with AES-128.
+    pub fn offers_chip_authentication_aes128(&self) -> bool {
+        self.infos.iter().any(|i| i.protocol == CA_ECDH_AES_128)
+    }
+
+    /// The signature algorithm of active authentication with an elliptic-curve key (dotted),
+    /// from ActiveAuthenticationInfo.
+    pub fn active_authentication_algorithm(&self) -> Option<String> {
+        self.infos
+            .iter()
+            .filter(|i| i.protocol == ACTIVE_AUTHENTICATION_INFO)
+            .find_map(|info| {
+                let fields = info_fields(info);
+                let oid = fields.get(1)?;
+                (oid.tag == Tag::OID).then(|| asn1::oid_to_string(oid.value))?
+            })
+    }
+}
+
 const SECURITY_INFOS: Element = Element::new(
     "the SecurityInfos (SET OF SecurityInfo)",
     "tập SecurityInfos (SET OF SecurityInfo)",
@@ -300,7 +379,15 @@ mod tests {
                     file[i % len] = *b;
                 }
                 file.truncate(len - cut % len);
-                let result = if fifteen { parse_dg15(&file).map(|_| ()) } else { parse_dg14(&file).map(|_| ()) };
+                let result = if fifteen {
+                    parse_dg15(&file).map(|_| ())
+                } else {
+                    parse_dg14(&file).map(|dg14| {
+                        let _ = dg14.chip_authentication_key_p256();
+                        let _ = dg14.active_authentication_algorithm();
+                    })
+                };
+                let _ = ec_point_of_spki(&file);
                 if let Err(e) = result {
                     assert_vi(&e.to_string(), &e.vi());
                 }

@@ -4,6 +4,7 @@
 //! - [`crate::tlv`]: the BER-TLV reader everything else is built on (shared with the chip).
 //! - [`parse_com`], [`parse_dg1`], [`parse_dg2`], [`parse_dg13`], [`parse_dg14`],
 //!   [`parse_dg15`], [`parse_sod`]: the files, each as read from the chip (tag, length, value).
+//! - [`parse_card_access`]: EF.CardAccess and its PACEInfos.
 //! - [`cert`]: the X.509 certificates of the document signer and the CSCAs.
 //! - [`cms`]: CMS SignedData, as EF.SOD and the ICAO master lists wrap it.
 //! - [`passive`]: passive authentication against a [`passive::TrustStore`] at a time the
@@ -17,6 +18,7 @@
 use std::fmt;
 
 mod asn1;
+pub mod card_access;
 pub mod cert;
 pub mod cms;
 mod com;
@@ -31,13 +33,19 @@ mod sod;
 pub mod testkit;
 
 pub use crate::tlv::{Tag, TlvError, TlvRule};
+pub(crate) use asn1::oids;
 pub use asn1::AlgorithmIdentifier;
+pub use card_access::{parse_card_access, CardAccess, PaceInfo};
 pub use com::{parse_com, EfCom};
 pub use crypto::HashAlgorithm;
 pub use dg1::{parse_dg1, Dg1};
 pub use dg13::{parse_dg13, Dg13, Dg13Field, DG13_LAYOUT};
 pub use dg2::{parse_dg2, Dg2, FaceImage, ImageFormat};
-pub use dg_security::{parse_dg14, parse_dg15, Dg14, Dg15, PublicKeyKind, SecurityInfo};
+pub(crate) use dg_security::ec_point_of_spki;
+pub use dg_security::{
+    parse_dg14, parse_dg15, Dg14, Dg15, PublicKeyKind, SecurityInfo, ACTIVE_AUTHENTICATION_INFO,
+    CA_ECDH_AES_128, CA_PUBLIC_KEY_ECDH,
+};
 pub use sod::{parse_sod, DataGroupHash, LdsSecurityObject, Sod};
 
 /// The tag of EF.COM.
@@ -49,6 +57,11 @@ pub const SOD_TAG: u8 = 0x77;
 const DG_TAGS: [u8; 16] = [
     0x61, 0x75, 0x63, 0x76, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6A, 0x6B, 0x6C, 0x6D, 0x6E, 0x6F, 0x70,
 ];
+
+/// The content bytes of a dotted object identifier (for the chip's protocols).
+pub(crate) fn oid_bytes(dotted: &str) -> Option<Vec<u8>> {
+    asn1::oid_to_bytes(dotted)
+}
 
 /// The tag of data group `dg` (1–16).
 pub fn dg_tag(dg: u8) -> Option<u8> {

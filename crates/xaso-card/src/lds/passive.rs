@@ -1471,6 +1471,23 @@ mod tests {
         }
 
         #[test]
+        fn never_panics_on_a_mutated_master_list(
+            edits in prop::collection::vec((0usize..4000, any::<u8>()), 1..4),
+            cut in 0usize..4000,
+        ) {
+            let f = fixture();
+            let mut ml = f.ec.csca.sign_master_list(42, &[&f.ec.csca.certificate, &f.rsa.csca.certificate]);
+            let len = ml.len();
+            for (i, b) in edits {
+                ml[i % len] = b;
+            }
+            ml.truncate(len - cut % len);
+            if let Err(e) = TrustStore::from_master_list(&ml, &f.ec.trust_store(), NOW, Policy::default()) {
+                assert_vi(&e.to_string(), &e.vi());
+            }
+        }
+
+        #[test]
         fn never_panics_on_arbitrary_bytes(sod in prop::collection::vec(any::<u8>(), 0..300)) {
             let f = fixture();
             let pa = authenticate(&sod, &f.ec_card.data_groups(), &f.ec.trust_store(), NOW, Policy::default());

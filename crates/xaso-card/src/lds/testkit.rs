@@ -24,6 +24,8 @@ use super::crypto::HashAlgorithm;
 use super::dg13::{Dg13, Dg13Field, DG13_LAYOUT};
 use super::passive::TrustStore;
 use super::{dg_tag, COM_TAG, SOD_TAG};
+use crate::chip::reader::fid;
+use crate::chip::simulator::SimulatedCard;
 use crate::tlv::{encode, Reader, Tag};
 
 /// SplitMix64: deterministic and fast. Not cryptographic: for test keys only.
@@ -226,6 +228,14 @@ impl Key {
             )),
             KeyKind::EcP256 => Key::P256(p256::ecdsa::SigningKey::random(rng)),
             KeyKind::EcP384 => Key::P384(p384::ecdsa::SigningKey::random(rng)),
+        }
+    }
+
+    /// A P-256 key's private scalar; zeros for other kinds (which no chip key is).
+    fn p256_secret(&self) -> [u8; 32] {
+        match self {
+            Key::P256(k) => k.to_bytes().into(),
+            _ => [0; 32],
         }
     }
 
@@ -788,6 +798,15 @@ impl ChipKeys {
     pub fn active_authentication_spki(&self) -> Vec<u8> {
         self.active_authentication.spki()
     }
+
+    /// The private scalars (big-endian), for the card simulator: chip authentication's and
+    /// active authentication's.
+    pub fn secrets(&self) -> ([u8; 32], [u8; 32]) {
+        (
+            self.chip_authentication.p256_secret(),
+            self.active_authentication.p256_secret(),
+        )
+    }
 }
 
 /// DG14: the chip authentication public key (ECDH), chip authentication with AES-128, and
@@ -947,6 +966,26 @@ impl TestCard {
         )
     }
 
+    /// The card as a simulated chip offering PACE, holding `chip`'s private keys: the keys
+    /// the card was issued with, or others for a clone (its files copied, not its keys).
+    /// `None` when DG1 does not hold a TD1 MRZ (the access key comes from it).
+    pub fn simulated(&self, chip: &ChipKeys) -> Option<SimulatedCard> {
+        let (ca, aa) = chip.secrets();
+        let dg1 = super::parse_dg1(&self.dg1).ok()?;
+        let mrz = crate::chip::mrz::parse(&dg1.mrz).ok()?.mrz_information();
+        let card = SimulatedCard::new(&mrz)
+            .with_pace()
+            .with_file(fid::EF_COM, self.com.clone())
+            .with_file(fid::DG1, self.dg1.clone())
+            .with_file(fid::DG2, self.dg2.clone())
+            .with_file(fid::DG13, self.dg13.clone())
+            .with_file(fid::DG14, self.dg14.clone())
+            .with_file(fid::DG15, self.dg15.clone())
+            .with_file(fid::EF_SOD, self.sod.clone())
+            .with_chip_keys(ca, aa);
+        Some(card)
+    }
+
     /// The data groups with their numbers, as passive authentication takes them.
     pub fn data_groups(&self) -> Vec<(u8, &[u8])> {
         vec![
@@ -1031,6 +1070,44 @@ mod tests {
         // ICAO Doc 9303 Part 3's example: 520727 → 3.
         assert_eq!(check_digit("520727"), '3');
         assert_eq!(check_digit("L898902C<"), '3');
+    }
+
+    /// Writes valid files as seeds for the fuzz targets (`fuzz/`): run with
+    /// `XASO_FUZZ_SEEDS=fuzz/corpus cargo test -p xaso-card --all-features write_fuzz_seeds -- --ignored`.
+    #[test]
+    #[ignore]
+    fn write_fuzz_seeds() {
+        let Ok(dir) = std::env::var("XASO_FUZZ_SEEDS") else {
+            return;
+        };
+        let f = fixture();
+        let ml =
+            f.ec.csca
+                .sign_master_list(42, &[&f.ec.csca.certificate, &f.rsa.csca.certificate]);
+        let seeds: Vec<(&str, Vec<u8>)> = vec![
+            ("ef_com", f.ec_card.com.clone()),
+            ("dg1", f.ec_card.dg1.clone()),
+            ("dg2", f.ec_card.dg2.clone()),
+            ("dg13", f.ec_card.dg13.clone()),
+            ("dg14", f.ec_card.dg14.clone()),
+            ("dg15", f.ec_card.dg15.clone()),
+            ("sod_cms", f.ec_card.sod.clone()),
+            ("sod_cms", f.rsa_card.sod.clone()),
+            ("x509", f.ec.csca.certificate.clone()),
+            ("x509", f.rsa.document_signer.certificate.clone()),
+            ("master_list", ml),
+            (
+                "card_access",
+                crate::lds::card_access::encode_card_access_p256(),
+            ),
+            ("tlv", f.ec_card.sod.clone()),
+            ("mrz_td1", sample_mrz().into_bytes()),
+        ];
+        for (i, (target, bytes)) in seeds.iter().enumerate() {
+            let d = std::path::Path::new(&dir).join(target);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("seed-{i}")), bytes).unwrap();
+        }
     }
 
     #[test]
