@@ -8,6 +8,8 @@
 //! - [`desk`]: the ID card at the desk: the scanned card beside the register record.
 //! - [`chip`]: the card's chip at the desk: passive authentication of the files a chip reader
 //!   produced, against the CSCA trust store the admins keep.
+//! - [`citizens_admin`]: administrators look up a citizen's identity account and disable or
+//!   re-enable it.
 //! - [`level2`]: under a verified chip, the desk raises the holder's electronic identity to
 //!   level 2 (sealed evidence, the face comparison confirmed).
 //! - [`audit`]: the audit log for the roles that may read it.
@@ -28,6 +30,7 @@
 pub mod audit;
 pub mod auth;
 pub mod chip;
+pub mod citizens_admin;
 pub mod civil_status;
 pub mod desk;
 pub mod dossiers;
@@ -262,6 +265,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route(level2::PATH, post(level2::raise))
         .route("/admin/csca/remove", post(chip::csca_remove))
+        .route(
+            citizens_admin::PATH,
+            get(citizens_admin::page).post(citizens_admin::act),
+        )
         .route("/audit", get(audit::audit_page))
         .route(
             "/admin/officers",
@@ -825,6 +832,7 @@ pub fn layout(ctx: &Chrome<'_>, title: &str, body: Markup) -> Markup {
                                 a href="/admin/catalogue" { (m.nav_catalogue) }
                                 a href="/admin/csca" { (dossiers::tr(ctx.lang, "CSCA", "CSCA")) }
                                 a href="/admin/oidc-clients" { (dossiers::tr(ctx.lang, "Dịch vụ kết nối", "OpenID clients")) }
+                                a href=(citizens_admin::PATH) { (dossiers::tr(ctx.lang, "Tài khoản công dân", "Citizen accounts")) }
                             }
                             a href="/account" { (m.nav_account) }
                         }

@@ -361,6 +361,61 @@ fn electronic_identity(backend: Backend) {
         Some(id.as_str())
     );
 
+    // An administrator looks the account up (level 2, raised by the desk) and disables it,
+    // with a reason: the citizen can no longer sign in, anywhere.
+    let page = admin.get("/admin/cong-dan");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = hidden(&page, "csrf");
+    let manage = |admin: &mut Client, op: &str, reason: &str| {
+        admin.post(
+            "/admin/cong-dan",
+            &[
+                ("csrf", &csrf),
+                ("personal_id", &id),
+                ("op", op),
+                ("reason", reason),
+            ],
+        )
+    };
+    let shown = manage(&mut admin, "show", "");
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(
+        shown.body.contains("id=\"account-level\">2<"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains(DESK), "who raised it: {}", shown.body);
+    assert_eq!(
+        manage(&mut admin, "disable", " ").status,
+        422,
+        "a reason is required"
+    );
+    let disabled = manage(&mut admin, "disable", "Báo mất điện thoại");
+    assert!(
+        disabled.body.contains("Đã khóa tài khoản"),
+        "{}",
+        disabled.body
+    );
+    let mut locked_out = Client::new(&server);
+    let login = locked_out.follow("/cong-dan");
+    let a = locked_out.post(
+        "/cong-dan/dang-nhap",
+        &[
+            ("csrf", &hidden(&login, "csrf")),
+            ("personal_id", &id),
+            ("password", CITIZEN_PASSWORD),
+            ("next", &hidden(&login, "next")),
+        ],
+    );
+    assert_ne!(
+        a.status, 303,
+        "a disabled account does not sign in: {}",
+        a.body
+    );
+    assert!(a.body.contains("Tài khoản này đã bị khoá"), "{}", a.body);
+    let enabled = manage(&mut admin, "enable", "");
+    assert!(enabled.body.contains("Đã mở khóa"), "{}", enabled.body);
+
     // The raise is in the audit log with the officer, the subject and the evidence's hash.
     let (status, audit) =
         server.get_json("/api/v1/audit?action=citizen.level2&limit=5", &admin_token);
