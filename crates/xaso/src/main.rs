@@ -61,6 +61,11 @@ enum Command {
         /// End officers' sessions unused for this long: 30m, 90s, 2h.
         #[arg(long, default_value = "30m", value_parser = parse_duration)]
         session_idle: time::Duration,
+        /// Send citizens' one-time codes by POSTing JSON to this SMS gateway webhook
+        /// (http://host[:port]/path; its bearer token, if any, in XASO_SMS_WEBHOOK_TOKEN).
+        /// Without it the codes go to the server log (demonstrations only).
+        #[arg(long, env = "XASO_SMS_WEBHOOK")]
+        sms_webhook: Option<String>,
     },
     /// Build a deterministic synthetic commune (and sector lists with typing errors).
     Demo {
@@ -374,7 +379,18 @@ fn run(cli: Cli) -> Result<(), String> {
             demo,
             plain_http,
             session_idle,
-        } => serve(&store, &listen, demo, plain_http, session_idle),
+            sms_webhook,
+        } => {
+            if let Some(url) = sms_webhook {
+                let token = std::env::var("XASO_SMS_WEBHOOK_TOKEN").ok();
+                let sender = xaso_web::citizen::code::WebhookSender::new(&url, token)
+                    .map_err(|e| format!("--sms-webhook: {e}"))?;
+                if xaso_web::citizen::code::install_sender(std::sync::Arc::new(sender)).is_err() {
+                    return Err("--sms-webhook: a code sender is already installed".into());
+                }
+            }
+            serve(&store, &listen, demo, plain_http, session_idle)
+        }
         Command::Demo {
             store,
             residents,

@@ -10,8 +10,8 @@
 //!
 //! Delivery goes through a [`CodeSender`]. The default, [`LogSender`], writes the code to the
 //! server's log at INFO: that is for demonstrations and tests only. A production deployment
-//! installs a sender for its SMS gateway (an HTTP webhook, say) with [`install_sender`] at
-//! start-up.
+//! installs a sender for its SMS gateway with [`install_sender`] at start-up: `xaso serve
+//! --sms-webhook URL` installs the [`WebhookSender`].
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -92,6 +92,159 @@ impl CodeSender for LogSender {
                 .map_err(|e| format!("the test hook's file {}: {e}", path.to_string_lossy()))?;
         }
         Ok(())
+    }
+}
+
+/// Delivers codes by POSTing JSON to an SMS gateway's webhook:
+/// `{"phone": "0912345678", "code": "123456", "purpose": "registration", "message": "…"}`,
+/// with `Authorization: Bearer TOKEN` when a token is set. Any 2xx answer means sent.
+///
+/// Plain HTTP only (the platform carries no TLS stack): point it at the gateway's agent on the
+/// office network, or at a local relay that forwards to an HTTPS gateway. Connecting and the
+/// whole exchange are bounded by [`WebhookSender::TIMEOUT`].
+#[derive(Clone)]
+pub struct WebhookSender {
+    /// `host:port` to connect to, and as the `Host` header.
+    authority: String,
+    path: String,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for WebhookSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSender")
+            .field("authority", &self.authority)
+            .field("path", &self.path)
+            .field("token", &self.token.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+impl WebhookSender {
+    pub const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+    /// `url` is `http://host[:port][/path]`. The error names the rule broken.
+    pub fn new(url: &str, token: Option<String>) -> Result<WebhookSender, String> {
+        let url = url.trim();
+        if url.starts_with("https://") {
+            return Err(format!(
+                "SMS webhook {url:?}: https is not supported; give the http address of the gateway's agent or of a local relay"
+            ));
+        }
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| format!("SMS webhook {url:?}: must start with http://"))?;
+        let (authority, path) = match rest.find('/') {
+            Some(at) => (&rest[..at], &rest[at..]),
+            None => (rest, "/"),
+        };
+        let valid_host = !authority.is_empty()
+            && authority
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+        if !valid_host {
+            return Err(format!("SMS webhook {url:?}: the host is not valid"));
+        }
+        if path.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(format!(
+                "SMS webhook {url:?}: the path has spaces or control characters"
+            ));
+        }
+        let authority = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+            && !authority.ends_with(']')
+        {
+            authority.to_owned()
+        } else {
+            format!("{authority}:80")
+        };
+        if token
+            .as_deref()
+            .is_some_and(|t| t.chars().any(|c| c.is_control() || c == ' '))
+        {
+            return Err("SMS webhook token: spaces or control characters".into());
+        }
+        Ok(WebhookSender {
+            authority,
+            path: path.to_owned(),
+            token: token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// The text the citizen receives.
+    pub fn message(code: &str, purpose: Purpose) -> String {
+        let what = match purpose {
+            Purpose::Registration => "đăng ký tài khoản định danh",
+            Purpose::Recovery => "khôi phục tài khoản định danh",
+        };
+        format!(
+            "Xã số: mã xác thực {what} là {code}, hiệu lực {} phút. Không chia sẻ mã này cho ai.",
+            CODE_TTL.whole_minutes()
+        )
+    }
+
+    fn request(&self, phone: &str, code: &str, purpose: Purpose) -> Vec<u8> {
+        let body = serde_json::json!({
+            "phone": phone,
+            "code": code,
+            "purpose": purpose.as_str(),
+            "message": Self::message(code, purpose),
+        })
+        .to_string();
+        let mut head = format!(
+            "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n",
+            self.path,
+            self.authority,
+            body.len()
+        );
+        if let Some(t) = &self.token {
+            head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut out = head.into_bytes();
+        out.extend_from_slice(body.as_bytes());
+        out
+    }
+}
+
+impl CodeSender for WebhookSender {
+    fn send(&self, phone: &str, code: &str, purpose: Purpose) -> Result<(), String> {
+        use std::io::Read;
+        use std::net::ToSocketAddrs;
+        let fail = |what: String| format!("SMS webhook {}{}: {what}", self.authority, self.path);
+        let addr = self
+            .authority
+            .to_socket_addrs()
+            .map_err(|e| fail(e.to_string()))?
+            .next()
+            .ok_or_else(|| fail("the host has no address".into()))?;
+        let mut stream = std::net::TcpStream::connect_timeout(&addr, Self::TIMEOUT)
+            .map_err(|e| fail(e.to_string()))?;
+        stream
+            .set_read_timeout(Some(Self::TIMEOUT))
+            .and_then(|()| stream.set_write_timeout(Some(Self::TIMEOUT)))
+            .map_err(|e| fail(e.to_string()))?;
+        stream
+            .write_all(&self.request(phone, code, purpose))
+            .map_err(|e| fail(e.to_string()))?;
+        let mut answer = Vec::new();
+        stream
+            .take(64 * 1024)
+            .read_to_end(&mut answer)
+            .map_err(|e| fail(e.to_string()))?;
+        let status_line = String::from_utf8_lossy(&answer);
+        let status = status_line
+            .lines()
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse::<u16>().ok())
+            .ok_or_else(|| fail("the answer is not HTTP".into()))?;
+        if (200..300).contains(&status) {
+            Ok(())
+        } else {
+            Err(fail(format!("answered {status}")))
+        }
     }
 }
 
@@ -298,6 +451,95 @@ pub fn spend_ticket(otp_id: &str) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn webhook_addresses_are_checked_by_rule() {
+        assert!(WebhookSender::new("https://sms.example.vn/send", None)
+            .unwrap_err()
+            .contains("https is not supported"));
+        assert!(WebhookSender::new("ftp://x", None)
+            .unwrap_err()
+            .contains("must start with http://"));
+        assert!(WebhookSender::new("http:///x", None)
+            .unwrap_err()
+            .contains("host"));
+        assert!(WebhookSender::new("http://a b/x", None).is_err());
+        let w = WebhookSender::new("http://sms.local/api/send", Some("t0k".into())).unwrap();
+        assert_eq!(
+            (w.authority.as_str(), w.path.as_str()),
+            ("sms.local:80", "/api/send")
+        );
+        let w = WebhookSender::new("http://127.0.0.1:9000", None).unwrap();
+        assert_eq!(
+            (w.authority.as_str(), w.path.as_str()),
+            ("127.0.0.1:9000", "/")
+        );
+        assert!(!format!(
+            "{:?}",
+            WebhookSender::new("http://h/", Some("secret".into())).unwrap()
+        )
+        .contains("secret"));
+    }
+
+    /// A one-shot HTTP server answering `status`; gives back what it received.
+    fn gateway(status: u16) -> (String, std::thread::JoinHandle<String>) {
+        use std::io::Read;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let handle = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = vec![0u8; 8192];
+            let mut got = Vec::new();
+            // Read the head, then the body by Content-Length.
+            loop {
+                let n = s.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&got).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len: usize = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Content-Length: "))
+                        .unwrap()
+                        .trim()
+                        .parse()
+                        .unwrap();
+                    if got.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            write!(s, "HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n").unwrap();
+            String::from_utf8(got).unwrap()
+        });
+        (addr, handle)
+    }
+
+    #[test]
+    fn the_webhook_posts_the_code_as_json_and_reads_the_status() {
+        let (addr, got) = gateway(204);
+        let w = WebhookSender::new(&format!("http://{addr}/sms"), Some("t0k".into())).unwrap();
+        w.send("0912345678", "123456", Purpose::Recovery).unwrap();
+        let request = got.join().unwrap();
+        assert!(request.starts_with("POST /sms HTTP/1.1\r\n"), "{request}");
+        assert!(
+            request.contains("Authorization: Bearer t0k\r\n"),
+            "{request}"
+        );
+        let body: serde_json::Value =
+            serde_json::from_str(request.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+        assert_eq!(body["phone"], "0912345678");
+        assert_eq!(body["code"], "123456");
+        assert_eq!(body["purpose"], "recovery");
+        assert!(body["message"].as_str().unwrap().contains("123456"));
+
+        let (addr, got) = gateway(500);
+        let w = WebhookSender::new(&format!("http://{addr}/sms"), None).unwrap();
+        let e = w
+            .send("0912345678", "123456", Purpose::Registration)
+            .unwrap_err();
+        assert!(e.contains("answered 500"), "{e}");
+        assert!(!got.join().unwrap().contains("Authorization"));
+    }
 
     #[test]
     fn codes_are_six_digits() {

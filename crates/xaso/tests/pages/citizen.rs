@@ -547,3 +547,81 @@ fn cli_accounts_must_change_the_one_time_password_and_wrong_passwords_lock() {
         Some("/oidc/authorize?client_id=x")
     );
 }
+
+/// `xaso serve --sms-webhook URL`: one-time codes reach the SMS gateway as JSON, and the code
+/// it received completes the registration; an https address is refused at start, by rule.
+#[test]
+fn one_time_codes_reach_the_sms_gateway_webhook() {
+    use std::io::{Read, Write};
+    let (dir, data, admin, _) = commune("citizen-sms");
+    let refused = xaso(&[
+        "serve",
+        "--data",
+        &data,
+        "--listen",
+        "127.0.0.1:0",
+        "--sms-webhook",
+        "https://sms.example.vn/send",
+    ]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("https is not supported"));
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sms", listener.local_addr().unwrap());
+    let gateway = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("\"message\"") {
+            let n = s.read(&mut buf).unwrap();
+            assert!(n > 0, "the request ended early");
+            got.extend_from_slice(&buf[..n]);
+        }
+        while !got.ends_with(b"}") {
+            let n = s.read(&mut buf).unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
+        String::from_utf8(got).unwrap()
+    });
+    let server = Server::start_with(&data, &["--sms-webhook", &url]);
+    let people = residents(&dir, &server, &admin);
+    let (id, name, dob) = people[0].clone();
+    let mut c = Client::new(&server);
+    let csrf = c.csrf("/cong-dan/dang-ky");
+    let a = c.post(
+        "/cong-dan/dang-ky",
+        &[
+            ("csrf", &csrf),
+            ("personal_id", &id),
+            ("full_name", &name),
+            ("date_of_birth", &dob),
+            ("phone", "0912345678"),
+        ],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let request = gateway.join().unwrap();
+    assert!(request.starts_with("POST /sms HTTP/1.1"), "{request}");
+    let body: serde_json::Value =
+        serde_json::from_str(request.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["phone"], "0912345678");
+    assert_eq!(body["purpose"], "registration");
+    let code = body["code"].as_str().unwrap().to_string();
+    assert!(body["message"].as_str().unwrap().contains(&code));
+    let a = c.post(
+        "/cong-dan/dang-ky/ma",
+        &[
+            ("csrf", &csrf),
+            ("otp", &a.input_value("otp").unwrap()),
+            ("phone", "0912345678"),
+            ("code", &code),
+        ],
+    );
+    assert_eq!(
+        a.status, 200,
+        "the gateway's code is the right one: {}",
+        a.body
+    );
+    assert!(a.input_value("ticket").is_some());
+}
