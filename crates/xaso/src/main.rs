@@ -66,6 +66,10 @@ enum Command {
         /// Without it the codes go to the server log (demonstrations only).
         #[arg(long, env = "XASO_SMS_WEBHOOK")]
         sms_webhook: Option<String>,
+        /// The address citizens and services reach this server at, when it is behind a proxy
+        /// (https://xa.example.vn): the OpenID provider's issuer. By default the request's Host.
+        #[arg(long, env = "XASO_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Build a deterministic synthetic commune (and sector lists with typing errors).
     Demo {
@@ -380,6 +384,7 @@ fn run(cli: Cli) -> Result<(), String> {
             plain_http,
             session_idle,
             sms_webhook,
+            public_url,
         } => {
             if let Some(url) = sms_webhook {
                 let token = std::env::var("XASO_SMS_WEBHOOK_TOKEN").ok();
@@ -389,7 +394,13 @@ fn run(cli: Cli) -> Result<(), String> {
                     return Err("--sms-webhook: a code sender is already installed".into());
                 }
             }
-            serve(&store, &listen, demo, plain_http, session_idle)
+            let public_url = public_url
+                .map(|u| {
+                    xaso_identity::oidc::discovery::Issuer::parse(u.trim_end_matches('/'))
+                        .map_err(|e| format!("--public-url {u:?}: {e}"))
+                })
+                .transpose()?;
+            serve(&store, &listen, demo, plain_http, session_idle, public_url)
         }
         Command::Demo {
             store,
@@ -944,6 +955,7 @@ fn serve(
     demo: bool,
     plain_http: bool,
     session_idle: time::Duration,
+    public_url: Option<xaso_identity::oidc::discovery::Issuer>,
 ) -> Result<(), String> {
     let db: Arc<dyn Store> = Arc::from(store.open()?);
     let mut admin_login = None;
@@ -961,6 +973,7 @@ fn serve(
     let first_password = first_admin(db.as_ref())?;
     let mut config = xaso_web::WebConfig {
         secure_cookies: !plain_http,
+        public_url,
         ..xaso_web::WebConfig::default()
     };
     config.session.idle_timeout = session_idle;

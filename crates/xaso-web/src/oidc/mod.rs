@@ -71,11 +71,15 @@ pub fn routes() -> Router<AppState> {
 /// The issuer URL of this server: the request's `Host`, with `https` when the server marks
 /// its cookies Secure (it is behind TLS) and `http` otherwise, or always for a loopback host
 /// (a development machine or a test: browsers treat `http://localhost` as secure). The only
-/// place the issuer is decided; when `xaso serve` gets a public-URL setting, it goes here.
+/// place the issuer is decided. `xaso serve --public-url URL` fixes it instead (a server behind
+/// a proxy).
 ///
 /// Fails when the result is not a valid issuer: a plain-HTTP server reached by a name other
 /// than a loopback address cannot be an OpenID provider.
 pub fn issuer(state: &AppState, headers: &HeaderMap) -> Result<Issuer, OidcError> {
+    if let Some(public) = &state.web.config.public_url {
+        return Ok(public.clone());
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

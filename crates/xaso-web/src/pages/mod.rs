@@ -82,6 +82,9 @@ pub struct WebConfig {
     pub login_rate: RateLimit,
     /// Sample card payloads shown at the desk of a demo commune.
     pub demo_cards: Vec<String>,
+    /// The address citizens and services reach this server at (`https://xa.example.vn`), when
+    /// it is behind a proxy: the OpenID provider's issuer. Unset, the request's `Host` decides.
+    pub public_url: Option<xaso_identity::oidc::discovery::Issuer>,
 }
 
 impl Default for WebConfig {
@@ -92,6 +95,7 @@ impl Default for WebConfig {
             lockout: LockoutPolicy::default(),
             login_rate: RateLimit::PER_IP,
             demo_cards: Vec::new(),
+            public_url: None,
         }
     }
 }

@@ -830,6 +830,34 @@ fn discovery_keys_and_bad_requests() {
     let mut c = Client::new(&server);
     let again: serde_json::Value = serde_json::from_str(&c.get("/oidc/jwks").body).unwrap();
     assert_eq!(again["keys"][0]["kid"], keys["keys"][0]["kid"]);
+    // Behind a proxy, --public-url is the issuer whatever Host the request carries.
+    drop(server);
+    let proxied = Server::start_with(&data, &["--public-url", "https://xa.example.vn/"]);
+    let doc: serde_json::Value = serde_json::from_str(
+        &Client::new(&proxied)
+            .get("/.well-known/openid-configuration")
+            .body,
+    )
+    .unwrap();
+    assert_eq!(doc["issuer"], "https://xa.example.vn");
+    assert_eq!(doc["token_endpoint"], "https://xa.example.vn/oidc/token");
+    drop(proxied);
+    let bad = xaso(&[
+        "serve",
+        "--data",
+        &data,
+        "--listen",
+        "127.0.0.1:0",
+        "--public-url",
+        "http://xa.example.vn",
+    ]);
+    assert!(
+        !bad.status.success(),
+        "plain http outside loopback is no issuer"
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--public-url"));
+    let server = Server::start(&data);
+    let mut c = Client::new(&server);
 
     // Unknown client: an error page, no redirect to the URI given.
     let a = c.get(&format!(
