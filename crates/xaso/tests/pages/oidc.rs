@@ -1116,6 +1116,25 @@ fn browser_oidc_sign_in_and_consent() {
         line.contains("code=") && line.contains("state=st-9"),
         "{line}"
     );
+    // The platform's own portal signs in through the same provider: the provider's session is
+    // alive, so the browser goes through the code flow (and its Lax cookies) straight to the
+    // portal; at level 2 it offers the identity code for the desk.
+    chrome.goto(&format!("http://{}/cong-dan", server.addr));
+    assert!(
+        chrome.wait_until(wait, || chrome.current_url().ends_with("/cong-dan")),
+        "back at the portal: {}",
+        chrome.current_url()
+    );
+    assert!(chrome.find("#account-level").text().contains("2"));
+    chrome.find("#identity-qr-link").click();
+    assert!(
+        chrome.wait_until(wait, || chrome
+            .current_url()
+            .ends_with("/cong-dan/ma-dinh-danh")),
+        "{}",
+        chrome.current_url()
+    );
+    assert!(chrome.find("#identity-qr svg").displayed());
     let violations: Vec<String> = chrome
         .console_log()
         .into_iter()
