@@ -3,8 +3,9 @@
 //! Each worker thread holds one keep-alive connection to 127.0.0.1, sends a request, reads the
 //! whole response, records the latency and sends the next one, until the phase's deadline.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -24,9 +25,16 @@ pub struct Response {
 /// A keep-alive HTTP/1.1 connection to a loopback server.
 pub struct Conn {
     addr: SocketAddr,
+    /// The local address to connect from (any 127.0.0.0/8 address on Linux), so that one load
+    /// generator can stand for many clients where the server limits each address.
+    source: Option<IpAddr>,
     reader: Option<BufReader<TcpStream>>,
     request: Vec<u8>,
     line: String,
+    /// The `Location` header of the last response (empty when it had none).
+    pub location: String,
+    /// The `Set-Cookie` headers of the last response.
+    pub set_cookies: Vec<String>,
 }
 
 impl Conn {
@@ -36,14 +44,39 @@ impl Conn {
         }
         Ok(Conn {
             addr,
+            source: None,
             reader: None,
             request: Vec::with_capacity(512),
             line: String::new(),
+            location: String::new(),
+            set_cookies: Vec::new(),
         })
     }
 
+    /// Connects from `source` from now on (a new connection).
+    pub fn set_source(&mut self, source: IpAddr) -> Result<(), String> {
+        if !source.is_loopback() {
+            return Err(format!("refusing a non-loopback source address {source}"));
+        }
+        self.source = Some(source);
+        self.reader = None;
+        Ok(())
+    }
+
     fn connect(&mut self) -> std::io::Result<()> {
-        let stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5))?;
+        let stream = match self.source {
+            None => TcpStream::connect_timeout(&self.addr, Duration::from_secs(5))?,
+            Some(ip) => {
+                let socket = socket2::Socket::new(
+                    socket2::Domain::for_address(self.addr),
+                    socket2::Type::STREAM,
+                    Some(socket2::Protocol::TCP),
+                )?;
+                socket.bind(&SocketAddr::new(ip, 0).into())?;
+                socket.connect_timeout(&self.addr.into(), Duration::from_secs(5))?;
+                TcpStream::from(socket)
+            }
+        };
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         stream.set_write_timeout(Some(Duration::from_secs(30)))?;
@@ -63,20 +96,50 @@ impl Conn {
         token: Option<&str>,
         body: &mut Vec<u8>,
     ) -> std::io::Result<(u16, bool)> {
+        let bearer;
+        let headers: &[(&str, &str)] = match token {
+            Some(t) => {
+                bearer = format!("Bearer {t}");
+                &[("Authorization", bearer.as_str())]
+            }
+            None => &[],
+        };
+        self.send("GET", path, headers, None, body)
+    }
+
+    /// Sends a request with extra headers and, for `Some`, a body (with its length), and reads
+    /// the whole response into `body`: the status, and whether the server closed the
+    /// connection. `location` and `set_cookies` hold those headers of the response.
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        request_body: Option<&[u8]>,
+        body: &mut Vec<u8>,
+    ) -> std::io::Result<(u16, bool)> {
         if self.reader.is_none() {
             self.connect()?;
         }
         self.request.clear();
-        self.request.extend_from_slice(b"GET ");
+        self.request.extend_from_slice(method.as_bytes());
+        self.request.push(b' ');
         self.request.extend_from_slice(path.as_bytes());
         self.request
             .extend_from_slice(b" HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: xaso-bench\r\n");
-        if let Some(t) = token {
-            self.request.extend_from_slice(b"Authorization: Bearer ");
-            self.request.extend_from_slice(t.as_bytes());
+        for (name, value) in headers {
+            self.request.extend_from_slice(name.as_bytes());
+            self.request.extend_from_slice(b": ");
+            self.request.extend_from_slice(value.as_bytes());
             self.request.extend_from_slice(b"\r\n");
         }
-        self.request.extend_from_slice(b"\r\n");
+        if let Some(b) = request_body {
+            self.request
+                .extend_from_slice(format!("Content-Length: {}\r\n\r\n", b.len()).as_bytes());
+            self.request.extend_from_slice(b);
+        } else {
+            self.request.extend_from_slice(b"\r\n");
+        }
         let result = self.exchange(body);
         if result.is_err() {
             self.reader = None;
@@ -107,6 +170,8 @@ impl Conn {
             .ok_or_else(|| bad(format!("bad status line {:?}", self.line.trim_end())))?;
 
         // Headers.
+        self.location.clear();
+        self.set_cookies.clear();
         let mut content_length: Option<usize> = None;
         let mut chunked = false;
         let mut close = false;
@@ -133,6 +198,10 @@ impl Conn {
                 chunked = value.to_ascii_lowercase().contains("chunked");
             } else if name.eq_ignore_ascii_case("connection") {
                 close = value.eq_ignore_ascii_case("close");
+            } else if name.eq_ignore_ascii_case("location") {
+                self.location.push_str(value);
+            } else if name.eq_ignore_ascii_case("set-cookie") {
+                self.set_cookies.push(value.to_string());
             }
         }
 
@@ -220,8 +289,12 @@ pub struct PhaseResult {
     pub status_2xx: u64,
     pub status_404: u64,
     pub status_other: u64,
+    /// Answers by status.
+    pub by_status: BTreeMap<u16, u64>,
     /// Requests that failed at the transport level (connect, I/O, malformed response).
     pub failures: u64,
+    /// Workers that stopped before the deadline because their inputs ran out.
+    pub exhausted: usize,
     pub first_problem: Option<String>,
 }
 
@@ -250,12 +323,22 @@ impl PhaseResult {
     }
 }
 
+/// What one request of a worker came to.
+pub enum Step {
+    /// An answer with this status; its body is in the worker's buffer.
+    Answer(u16),
+    /// The request failed at the transport level (the connection is dropped and reopened).
+    Failed(String),
+    /// Nothing more to send: the worker's single-use inputs ran out.
+    Exhausted,
+}
+
+#[derive(Default)]
 struct WorkerResult {
     latencies_us: Vec<u32>,
-    status_2xx: u64,
-    status_404: u64,
-    status_other: u64,
+    by_status: BTreeMap<u16, u64>,
     failures: u64,
+    exhausted: bool,
     first_problem: Option<String>,
 }
 
@@ -270,29 +353,47 @@ pub fn run_phase(
     if workload.paths.is_empty() {
         return Err(format!("{}: no request paths", workload.name));
     }
+    run_workers(addr, workload.name, connections, duration, |w| {
+        let paths = Arc::clone(&workload.paths);
+        let token = workload.token.clone();
+        let mut rng = XorShift::new(seed ^ ((w as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        move |conn: &mut Conn, body: &mut Vec<u8>| {
+            let path = &paths[rng.below(paths.len())];
+            match conn.get(path, token.as_deref(), body) {
+                Ok((status, _)) => Step::Answer(status),
+                Err(e) => Step::Failed(format!("{path}: {e}")),
+            }
+        }
+    })
+}
+
+/// Runs `connections` closed-loop workers for `duration`; `make(i)` makes worker `i`'s request
+/// function, which sends one request on the connection and says what it came to.
+pub fn run_workers<F, W>(
+    addr: SocketAddr,
+    name: &'static str,
+    connections: usize,
+    duration: Duration,
+    mut make: F,
+) -> Result<PhaseResult, String>
+where
+    F: FnMut(usize) -> W,
+    W: FnMut(&mut Conn, &mut Vec<u8>) -> Step + Send + 'static,
+{
     let connections = connections.max(1);
     let barrier = Arc::new(Barrier::new(connections + 1));
     let mut handles = Vec::with_capacity(connections);
     for w in 0..connections {
         let barrier = Arc::clone(&barrier);
-        let paths = Arc::clone(&workload.paths);
-        let token = workload.token.clone();
         let mut conn = Conn::new(addr)?;
-        let worker_seed = seed ^ ((w as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let step = make(w);
         handles.push(std::thread::spawn(move || {
             // Connect before the start so that connection setup is not measured.
             let mut warm = Vec::new();
             let pre = conn.get("/healthz", None, &mut warm).err();
             barrier.wait();
             let deadline = Instant::now() + duration;
-            worker(
-                &mut conn,
-                &paths,
-                token.as_deref(),
-                deadline,
-                worker_seed,
-                pre,
-            )
+            worker(&mut conn, step, deadline, pre)
         }));
     }
     barrier.wait();
@@ -301,26 +402,34 @@ pub fn run_phase(
     for h in handles {
         results.push(
             h.join()
-                .map_err(|_| format!("{}: a load worker panicked", workload.name))?,
+                .map_err(|_| format!("{name}: a load worker panicked"))?,
         );
     }
     let elapsed = started.elapsed();
     let mut out = PhaseResult {
-        name: workload.name,
+        name,
         elapsed,
         latencies_us: Vec::new(),
         status_2xx: 0,
         status_404: 0,
         status_other: 0,
+        by_status: BTreeMap::new(),
         failures: 0,
+        exhausted: 0,
         first_problem: None,
     };
     for r in results {
         out.latencies_us.extend_from_slice(&r.latencies_us);
-        out.status_2xx += r.status_2xx;
-        out.status_404 += r.status_404;
-        out.status_other += r.status_other;
+        for (status, n) in r.by_status {
+            *out.by_status.entry(status).or_default() += n;
+            match status {
+                200..=299 => out.status_2xx += n,
+                404 => out.status_404 += n,
+                _ => out.status_other += n,
+            }
+        }
         out.failures += r.failures;
+        out.exhausted += usize::from(r.exhausted);
         if out.first_problem.is_none() {
             out.first_problem = r.first_problem;
         }
@@ -329,23 +438,20 @@ pub fn run_phase(
     Ok(out)
 }
 
-fn worker(
+fn worker<W>(
     conn: &mut Conn,
-    paths: &[String],
-    token: Option<&str>,
+    mut step: W,
     deadline: Instant,
-    seed: u64,
     pre_error: Option<std::io::Error>,
-) -> WorkerResult {
+) -> WorkerResult
+where
+    W: FnMut(&mut Conn, &mut Vec<u8>) -> Step,
+{
     let mut r = WorkerResult {
         latencies_us: Vec::with_capacity(64 * 1024),
-        status_2xx: 0,
-        status_404: 0,
-        status_other: 0,
-        failures: 0,
         first_problem: pre_error.map(|e| format!("connect: {e}")),
+        ..WorkerResult::default()
     };
-    let mut rng = XorShift::new(seed);
     let mut body = Vec::with_capacity(16 * 1024);
     let mut failures_in_a_row = 0u32;
     for _ in 0..MAX_REQUESTS_PER_WORKER {
@@ -353,37 +459,34 @@ fn worker(
         if t0 >= deadline {
             break;
         }
-        let path = &paths[rng.below(paths.len())];
-        match conn.get(path, token, &mut body) {
-            Ok((status, _)) => {
+        match step(conn, &mut body) {
+            Step::Answer(status) => {
                 let us = t0.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
                 r.latencies_us.push(us);
                 failures_in_a_row = 0;
-                match status {
-                    200..=299 => r.status_2xx += 1,
-                    404 => r.status_404 += 1,
-                    _ => {
-                        r.status_other += 1;
-                        if r.first_problem.is_none() {
-                            r.first_problem = Some(format!(
-                                "HTTP {status} for {path}: {}",
-                                String::from_utf8_lossy(&body[..body.len().min(200)])
-                            ));
-                        }
-                    }
+                *r.by_status.entry(status).or_default() += 1;
+                if status >= 400 && status != 404 && r.first_problem.is_none() {
+                    r.first_problem = Some(format!(
+                        "HTTP {status}: {}",
+                        String::from_utf8_lossy(&body[..body.len().min(200)])
+                    ));
                 }
             }
-            Err(e) => {
+            Step::Failed(problem) => {
                 r.failures += 1;
                 failures_in_a_row += 1;
                 conn.reset();
                 if r.first_problem.is_none() {
-                    r.first_problem = Some(format!("{path}: {e}"));
+                    r.first_problem = Some(problem);
                 }
                 if failures_in_a_row >= MAX_RECONNECTS {
                     break;
                 }
                 std::thread::sleep(Duration::from_millis(10));
+            }
+            Step::Exhausted => {
+                r.exhausted = true;
+                break;
             }
         }
     }
@@ -424,4 +527,32 @@ pub fn url_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+/// Waits (up to 300 s) until the server answers `/healthz` with 200; the time it took.
+pub fn wait_for_healthz(
+    server: &mut crate::procs::Server,
+    addr: SocketAddr,
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    let mut conn = Conn::new(addr)?;
+    for _ in 0..3000 {
+        server.check_alive()?;
+        if let Ok(r) = conn.fetch("/healthz", None) {
+            if r.status == 200 {
+                return Ok(started.elapsed());
+            }
+        }
+        conn.reset();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "the server did not answer /healthz on {addr} within 300 s"
+    ))
 }

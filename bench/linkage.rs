@@ -5,6 +5,8 @@
 //! of each as a Markdown table. Every figure printed is measured in this run.
 
 #[allow(dead_code)]
+mod machine;
+#[allow(dead_code)]
 mod procs;
 
 use std::collections::HashMap;
@@ -113,11 +115,6 @@ fn parse_args() -> Result<Option<Config>, String> {
     Ok(Some(c))
 }
 
-fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
-}
-
 fn main() -> Result<(), Box<dyn Error>> {
     let Some(cfg) = parse_args()? else {
         return Ok(());
@@ -147,7 +144,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some(match &cfg.xaso {
             Some(p) if p.is_file() => Ok(p.clone()),
             Some(p) => Err(format!("no xaso binary at {}", p.display())),
-            None => build_xaso(),
+            None => procs::build_xaso(),
         })
     };
     let splink = if cfg.skip_splink {
@@ -218,25 +215,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err(failures.join("\n").into());
     }
     Ok(())
-}
-
-fn build_xaso() -> Result<PathBuf, String> {
-    eprintln!("== cargo build --release -p xaso");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "xaso"])
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!(
-            "cargo build --release -p xaso failed ({status}); pass --xaso PATH or --skip-xaso"
-        ));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target.join("release").join("xaso"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,7 +619,7 @@ fn run_splink(cfg: &Config, venv: &Venv, data: &Data, time_bin: Option<&Path>) -
     let links_path = root.join("links.csv");
     let summary_path = root.join("summary.json");
     let log = root.join("splink.log");
-    let script = workspace_root()
+    let script = procs::workspace_root()
         .join("bench")
         .join("splink")
         .join("run_splink.py");
@@ -806,36 +784,17 @@ fn score_line(s: &Score) -> String {
 // Report
 
 fn machine() -> String {
-    let date = procs::output(Command::new("date").arg("-u"))
-        .map(|s| s.trim().to_string())
-        .unwrap_or_else(|_| "unknown date".into());
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .and_then(|r| r.split_once(':'))
-                    .map(|(_, v)| v.trim().to_string())
-            })
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines().find_map(|l| {
-                l.strip_prefix("MemTotal:")
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            })
-        })
-        .map(|k| format!("{:.1} GiB RAM", k as f64 / 1024.0 / 1024.0))
-        .unwrap_or_default();
-    let load = std::fs::read_to_string("/proc/loadavg")
-        .map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" / "))
-        .unwrap_or_default();
-    format!("{date}; {cpus} CPUs ({model}), {mem}; load average {load} at the start")
+    let m = machine::Machine::measure();
+    format!(
+        "{}; {} CPUs ({}), {}; load average {} at the start",
+        m.date,
+        m.cpus,
+        m.model,
+        m.mem_kib
+            .map(|k| format!("{:.1} GiB RAM", k as f64 / 1024.0 / 1024.0))
+            .unwrap_or_default(),
+        m.load_at_start
+    )
 }
 
 fn size_label(n: usize) -> String {
@@ -849,15 +808,7 @@ fn size_label(n: usize) -> String {
 }
 
 fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    machine::thousands(n as u64)
 }
 
 fn mib(kib: Option<u64>) -> String {

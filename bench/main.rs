@@ -5,16 +5,19 @@
 
 mod baseline;
 mod data;
+// Shared with the oidc program, which uses parts this one does not.
+#[allow(dead_code)]
 mod http;
+mod machine;
 mod procs;
 mod report;
 
 use std::error::Error;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::{Conn, PhaseResult, Workload};
 use procs::{Cmd, Server, Timed};
@@ -60,7 +63,7 @@ fn parse_args() -> Result<Option<Config>, String> {
         skip_postgres: false,
         skip_sqlite: false,
         postgres_url: "postgres://postgres@127.0.0.1:5432/test".into(),
-        out_dir: workspace_root().join("bench").join("out"),
+        out_dir: procs::workspace_root().join("bench").join("out"),
         xaso: None,
         seed: 7,
         keep: false,
@@ -120,11 +123,6 @@ fn parse_args() -> Result<Option<Config>, String> {
     Ok(Some(c))
 }
 
-fn workspace_root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
-}
-
 fn main() -> Result<(), Box<dyn Error>> {
     let Some(cfg) = parse_args()? else {
         return Ok(());
@@ -171,7 +169,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let time_bin = procs::gnu_time();
     let xaso = match &cfg.xaso {
         Some(p) => p.clone(),
-        None => build_xaso()?,
+        None => procs::build_xaso()?,
     };
     if !xaso.is_file() {
         return Err(format!("no xaso binary at {}", xaso.display()).into());
@@ -267,23 +265,6 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 fn tool_version(tool: &str, args: &[&str]) -> Result<String, String> {
     procs::output(Command::new(tool).args(args)).map(|s| s.trim().to_string())
-}
-
-fn build_xaso() -> Result<PathBuf, String> {
-    eprintln!("== cargo build --release -p xaso");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "xaso"])
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err(format!("cargo build --release -p xaso failed ({status}); pass --xaso PATH to use a built binary"));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target.join("release").join("xaso"))
 }
 
 struct Ctx<'a> {
@@ -600,11 +581,6 @@ fn run_postgres(ctx: &Ctx) -> Result<report::StoreRun, String> {
     })
 }
 
-fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
-}
-
 /// Starts `xaso serve`, checks its answers, measures the three phases and its peak memory.
 fn serve_and_load(
     ctx: &Ctx,
@@ -613,7 +589,7 @@ fn serve_and_load(
     url: Option<&str>,
     token: &str,
 ) -> Result<report::HttpRun, String> {
-    let port = free_port()?;
+    let port = http::free_port()?;
     let addr: SocketAddr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut command = Command::new(ctx.xaso);
     command
@@ -628,26 +604,8 @@ fn serve_and_load(
         .join(format!("{label}-serve.log"));
     eprintln!("   $ {command:?}");
     let mut server = Server::spawn(command, &log)?;
-    let started = Instant::now();
+    let startup = http::wait_for_healthz(&mut server, addr)?;
     let mut conn = Conn::new(addr)?;
-    let mut ready = false;
-    for _ in 0..3000 {
-        server.check_alive()?;
-        if let Ok(r) = conn.fetch("/healthz", None) {
-            if r.status == 200 {
-                ready = true;
-                break;
-            }
-        }
-        conn.reset();
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    if !ready {
-        return Err(format!(
-            "the server did not answer /healthz on {addr} within 300 s"
-        ));
-    }
-    let startup = started.elapsed();
     let idle_rss_kib = procs::proc_status_kib(server.pid(), "VmRSS");
     eprintln!("   serving on {addr} after {:.2} s", startup.as_secs_f64());
 

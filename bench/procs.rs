@@ -287,3 +287,27 @@ impl Drop for Server {
         }
     }
 }
+
+/// The workspace's root directory (the bench package's parent).
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
+}
+
+/// Builds the release `xaso` binary and returns its path.
+pub fn build_xaso() -> Result<PathBuf, String> {
+    eprintln!("== cargo build --release -p xaso");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "xaso"])
+        .current_dir(workspace_root())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build --release -p xaso failed ({status}); pass --xaso PATH to use a built binary"));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    Ok(target.join("release").join("xaso"))
+}

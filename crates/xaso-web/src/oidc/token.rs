@@ -194,9 +194,16 @@ fn exchange_inner(
         pairwise_key: &keys.pairwise,
         policy: TokenPolicy::default(),
     };
+    let request = Grant {
+        store,
+        token_issuer: &token_issuer,
+        client: &client,
+        form,
+        now,
+    };
     match grant_type {
-        GrantType::AuthorizationCode => code_grant(store, &token_issuer, &client, form, now, audit),
-        GrantType::RefreshToken => refresh_grant(store, &token_issuer, &client, form, now, audit),
+        GrantType::AuthorizationCode => code_grant(&request, audit),
+        GrantType::RefreshToken => refresh_grant(&request, audit),
     }
 }
 
@@ -251,22 +258,39 @@ fn revoke(
     Ok(())
 }
 
-fn code_grant(
-    store: &dyn Store,
-    token_issuer: &TokenIssuer<'_>,
-    client: &RegisteredClient,
-    form: &[(String, String)],
+/// An authenticated token request: what both grants work from.
+#[derive(Clone, Copy)]
+struct Grant<'a> {
+    store: &'a dyn Store,
+    token_issuer: &'a TokenIssuer<'a>,
+    client: &'a RegisteredClient,
+    form: &'a [(String, String)],
     now: OffsetDateTime,
-    audit: &mut Vec<AuditRecord>,
-) -> Result<TokenResponse, OidcError> {
-    let client_id = client.client.client_id.as_str();
-    let code = one(form, "code")?.ok_or(OidcError::MissingParameter("code"))?;
-    let hash = hash_code(code);
-    let grant = store
-        .get_oidc_grant(&hash)
-        .map_err(server)?
-        .filter(|g| g.kind == "code")
-        .ok_or(OidcError::CodeUnknown)?;
+}
+
+impl Grant<'_> {
+    /// The stored code or refresh token the request names, and its hash.
+    fn named(&self, kind: ConsumedKind) -> Result<(String, OidcGrantRecord), OidcError> {
+        let param = kind.param();
+        let value = one(self.form, param)?.ok_or(OidcError::MissingParameter(param))?;
+        let hash = match kind {
+            ConsumedKind::Code => hash_code(value),
+            ConsumedKind::RefreshToken => hash_token(value),
+        };
+        let grant = self
+            .store
+            .get_oidc_grant(&hash)
+            .map_err(server)?
+            .filter(|g| g.kind == kind.stored_kind())
+            .ok_or_else(|| kind.unknown())?;
+        Ok((hash, grant))
+    }
+}
+
+fn code_grant(g: &Grant<'_>, audit: &mut Vec<AuditRecord>) -> Result<TokenResponse, OidcError> {
+    let (store, now) = (g.store, g.now);
+    let client_id = g.client.client.client_id.as_str();
+    let (hash, grant) = g.named(ConsumedKind::Code)?;
     let record: CodeRecord = serde_json::from_str(&grant.data).map_err(server)?;
     if grant.consumed_at.is_some() || grant.revoked {
         // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for — unless the
@@ -279,65 +303,148 @@ fn code_grant(
             &grant.family,
             client_id,
             &record.subject,
-            "authorization code reuse",
+            ConsumedKind::Code.reuse(),
             audit,
         )?;
         return Err(OidcError::CodeAlreadyUsed);
     }
     let granted = record.redeem(
         client_id,
-        one(form, "redirect_uri")?,
-        one(form, "code_verifier")?,
+        one(g.form, "redirect_uri")?,
+        one(g.form, "code_verifier")?,
         now,
     )?;
     let Some((user, _)) = claims::for_account(store, &granted.subject).map_err(server)? else {
         // The account was disabled (or the person left the register) since the sign-in.
         return Err(OidcError::CodeUnknown);
     };
-    let mut tokens = token_issuer.issue(&client.client, &granted, &user, now, &mut OsRandom)?;
-    let rows = grant_rows(&mut tokens, &grant.family)?;
-    match store.consume_oidc_grant(&hash, &xaso_store::format_utc(now), &rows) {
+    let tokens = g
+        .token_issuer
+        .issue(&g.client.client, &granted, &user, now, &mut OsRandom)?;
+    let reason = format!("scope {}; acr {}", granted.scope, granted.acr);
+    store_issued(
+        store,
+        tokens,
+        &Consumed {
+            hash: &hash,
+            family: &grant.family,
+            client_id,
+            subject: &granted.subject,
+            kind: ConsumedKind::Code,
+            reason,
+        },
+        now,
+        audit,
+    )
+}
+
+/// What a grant used up: a code or a refresh token.
+#[derive(Clone, Copy)]
+enum ConsumedKind {
+    Code,
+    RefreshToken,
+}
+
+impl ConsumedKind {
+    /// The form parameter that names it.
+    fn param(self) -> &'static str {
+        match self {
+            ConsumedKind::Code => "code",
+            ConsumedKind::RefreshToken => "refresh_token",
+        }
+    }
+
+    /// The grant row's kind.
+    fn stored_kind(self) -> &'static str {
+        match self {
+            ConsumedKind::Code => "code",
+            ConsumedKind::RefreshToken => "refresh",
+        }
+    }
+
+    /// Why the family is revoked when it was used twice.
+    fn reuse(self) -> &'static str {
+        match self {
+            ConsumedKind::Code => "authorization code reuse",
+            ConsumedKind::RefreshToken => "refresh token reuse",
+        }
+    }
+
+    fn reused(self) -> OidcError {
+        match self {
+            ConsumedKind::Code => OidcError::CodeAlreadyUsed,
+            ConsumedKind::RefreshToken => OidcError::RefreshTokenReused,
+        }
+    }
+
+    fn unknown(self) -> OidcError {
+        match self {
+            ConsumedKind::Code => OidcError::CodeUnknown,
+            ConsumedKind::RefreshToken => OidcError::RefreshTokenUnknown,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            ConsumedKind::Code => "oidc.token",
+            ConsumedKind::RefreshToken => "oidc.refresh",
+        }
+    }
+}
+
+/// The code or refresh token a grant consumes, and what to record when it succeeds.
+struct Consumed<'a> {
+    /// The stored hash of the code or refresh token.
+    hash: &'a str,
+    family: &'a str,
+    client_id: &'a str,
+    subject: &'a str,
+    kind: ConsumedKind,
+    /// The audit record's reason.
+    reason: String,
+}
+
+/// Stores what was issued in place of `consumed` (only if it was not used yet, in one
+/// transaction) and records it; a lost race revokes the family, as a reuse does.
+fn store_issued(
+    store: &dyn Store,
+    mut tokens: IssuedTokens,
+    consumed: &Consumed<'_>,
+    now: OffsetDateTime,
+    audit: &mut Vec<AuditRecord>,
+) -> Result<TokenResponse, OidcError> {
+    let kind = consumed.kind;
+    let rows = grant_rows(&mut tokens, consumed.family)?;
+    match store.consume_oidc_grant(consumed.hash, &xaso_store::format_utc(now), &rows) {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
-            // Another redemption won the race: two parties hold this code.
+            // Another redemption won the race: two parties hold this code or token.
             revoke(
                 store,
-                &grant.family,
-                client_id,
-                &record.subject,
-                "authorization code reuse",
+                consumed.family,
+                consumed.client_id,
+                consumed.subject,
+                kind.reuse(),
                 audit,
             )?;
-            return Err(OidcError::CodeAlreadyUsed);
+            return Err(kind.reused());
         }
-        Err(StoreError::NotFound(_)) => return Err(OidcError::CodeUnknown),
+        Err(StoreError::NotFound(_)) => return Err(kind.unknown()),
         Err(e) => return Err(server(e)),
     }
     audit.push(event(
-        client_id,
-        "oidc.token",
-        &granted.subject,
-        format!("scope {}; acr {}", granted.scope, granted.acr),
+        consumed.client_id,
+        kind.action(),
+        consumed.subject,
+        consumed.reason.clone(),
     ));
     Ok(tokens.response)
 }
 
-fn refresh_grant(
-    store: &dyn Store,
-    token_issuer: &TokenIssuer<'_>,
-    client: &RegisteredClient,
-    form: &[(String, String)],
-    now: OffsetDateTime,
-    audit: &mut Vec<AuditRecord>,
-) -> Result<TokenResponse, OidcError> {
-    let client_id = client.client.client_id.as_str();
-    let token = one(form, "refresh_token")?.ok_or(OidcError::MissingParameter("refresh_token"))?;
-    let hash = hash_token(token);
-    let grant = store
-        .get_oidc_grant(&hash)
-        .map_err(server)?
-        .filter(|g| g.kind == "refresh")
-        .ok_or(OidcError::RefreshTokenUnknown)?;
+fn refresh_grant(g: &Grant<'_>, audit: &mut Vec<AuditRecord>) -> Result<TokenResponse, OidcError> {
+    let (store, now) = (g.store, g.now);
+    let client_id = g.client.client.client_id.as_str();
+    let (hash, grant) = g.named(ConsumedKind::RefreshToken)?;
     let mut record: RefreshRecord = serde_json::from_str(&grant.data).map_err(server)?;
     // The store's columns say where the token is in its life.
     if grant.revoked {
@@ -351,7 +458,7 @@ fn refresh_grant(
             successor_hash: String::new(),
         };
     }
-    let requested_scope = one(form, "scope")?
+    let requested_scope = one(g.form, "scope")?
         .map(ScopeSet::parse_request)
         .transpose()?;
     let Some((user, _)) = claims::for_account(store, &record.subject).map_err(server)? else {
@@ -367,8 +474,8 @@ fn refresh_grant(
         }
         return Err(OidcError::RefreshTokenRevoked);
     };
-    match token_issuer.refresh(
-        &client.client,
+    match g.token_issuer.refresh(
+        &g.client.client,
         &record,
         requested_scope.as_ref(),
         &user,
@@ -376,31 +483,21 @@ fn refresh_grant(
         &mut OsRandom,
     ) {
         RefreshOutcome::Rotated { tokens, .. } => {
-            let mut tokens = *tokens;
-            let rows = grant_rows(&mut tokens, &grant.family)?;
-            match store.consume_oidc_grant(&hash, &xaso_store::format_utc(now), &rows) {
-                Ok(()) => {}
-                Err(StoreError::Conflict(_)) => {
-                    revoke(
-                        store,
-                        &grant.family,
-                        client_id,
-                        &record.subject,
-                        "refresh token reuse",
-                        audit,
-                    )?;
-                    return Err(OidcError::RefreshTokenReused);
-                }
-                Err(StoreError::NotFound(_)) => return Err(OidcError::RefreshTokenUnknown),
-                Err(e) => return Err(server(e)),
-            }
-            audit.push(event(
-                client_id,
-                "oidc.refresh",
-                &record.subject,
-                format!("scope {}; acr {}", tokens.access_record.scope, record.acr),
-            ));
-            Ok(tokens.response)
+            let reason = format!("scope {}; acr {}", tokens.access_record.scope, record.acr);
+            store_issued(
+                store,
+                *tokens,
+                &Consumed {
+                    hash: &hash,
+                    family: &grant.family,
+                    client_id,
+                    subject: &record.subject,
+                    kind: ConsumedKind::RefreshToken,
+                    reason,
+                },
+                now,
+                audit,
+            )
         }
         RefreshOutcome::Refused(e) => Err(e),
         RefreshOutcome::RevokeFamily {
@@ -411,7 +508,7 @@ fn refresh_grant(
                 &family_id,
                 client_id,
                 &record.subject,
-                "refresh token reuse",
+                ConsumedKind::RefreshToken.reuse(),
                 audit,
             )?;
             Err(error)
