@@ -25,6 +25,8 @@ use xaso_store::{AuditRecord, Store};
 pub const MAX_PENDING: usize = 100_000;
 /// Records committed in one transaction at most.
 const MAX_BATCH: usize = 20_000;
+/// A batch vector larger than this (after a burst) is not kept for reuse.
+const SPARE_CAPACITY: usize = 8192;
 const RETRY_AFTER: Duration = Duration::from_millis(500);
 /// Commits are spaced at least this far apart, so that under load each one carries many
 /// records (the table's last page and shared index pages are written once per commit).
@@ -147,9 +149,44 @@ impl AuditSink {
     }
 }
 
+/// The current time as the audit log stores it (the form of [`xaso_store::now_rfc3339`]:
+/// RFC 3339 in UTC with microseconds), written without the formatting machinery: every audited
+/// request takes one.
+pub fn now_stamp() -> String {
+    stamp(time::OffsetDateTime::now_utc())
+}
+
+fn stamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return xaso_store::format_utc(t);
+    }
+    // "YYYY-MM-DDTHH:MM:SS.ffffffZ"
+    let mut b = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, u32::from(u8::from(t.month())));
+    put(8, 2, u32::from(t.day()));
+    put(11, 2, u32::from(t.hour()));
+    put(14, 2, u32::from(t.minute()));
+    put(17, 2, u32::from(t.second()));
+    put(20, 6, t.microsecond());
+    // Digits and ASCII punctuation only.
+    std::str::from_utf8(&b).map_or_else(|_| xaso_store::format_utc(t), str::to_string)
+}
+
 fn writer_loop(store: Arc<dyn Store>, shared: &Shared) {
     let mut committed = 0u64;
     let mut last_commit = std::time::Instant::now() - COMMIT_INTERVAL;
+    // The last batch's vector, emptied, goes back to the buffer: handlers append into
+    // memory already there instead of growing a new vector after every commit.
+    let mut spare: Vec<AuditRecord> = Vec::new();
     loop {
         let batch = {
             let mut buffer = lock(&shared.buffer);
@@ -172,9 +209,12 @@ fn writer_loop(store: Arc<dyn Store>, shared: &Shared) {
             if buffer.records.is_empty() {
                 return;
             }
-            let take = buffer.records.len().min(MAX_BATCH);
-            let rest = buffer.records.split_off(take);
-            std::mem::replace(&mut buffer.records, rest)
+            if buffer.records.len() <= MAX_BATCH {
+                std::mem::replace(&mut buffer.records, std::mem::take(&mut spare))
+            } else {
+                let rest = buffer.records.split_off(MAX_BATCH);
+                std::mem::replace(&mut buffer.records, rest)
+            }
         };
         // Keep the batch until it is written: a failed commit is retried, never dropped.
         loop {
@@ -183,6 +223,11 @@ fn writer_loop(store: Arc<dyn Store>, shared: &Shared) {
                     committed += batch.len() as u64;
                     lock(&shared.buffer).failure = None;
                     shared.committed.send_replace(committed);
+                    spare = batch;
+                    spare.clear();
+                    if spare.capacity() > SPARE_CAPACITY {
+                        spare = Vec::new();
+                    }
                     break;
                 }
                 Err(e) => {
@@ -202,5 +247,26 @@ fn writer_loop(store: Arc<dyn Store>, shared: &Shared) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stamp_is_the_stored_time_form() {
+        let base = time::macros::datetime!(2026-11-28 07:05:09.000042 UTC);
+        for t in [
+            base,
+            time::macros::datetime!(2026-01-01 00:00:00 UTC),
+            time::macros::datetime!(1999-12-31 23:59:59.999999 UTC),
+            time::macros::datetime!(2026-11-28 14:05:09.5 +07:00),
+            base + time::Duration::microseconds(123_456_789_012),
+        ] {
+            assert_eq!(stamp(t), xaso_store::format_utc(t));
+        }
+        assert_eq!(stamp(base), "2026-11-28T07:05:09.000042Z".to_string());
+        assert_eq!(now_stamp().len(), xaso_store::now_rfc3339().len());
     }
 }

@@ -80,7 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(oidc::routes())
         .route("/healthz", get(api::healthz))
         .route("/api/openapi.json", get(api::openapi))
-        .nest("/api/v1", api::routes())
+        .merge(api::routes())
         .layer(axum::middleware::map_response(pages::security_headers))
         .with_state(state)
 }
