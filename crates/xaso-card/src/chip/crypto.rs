@@ -119,20 +119,7 @@ fn halves(key: &[u8; 16]) -> ([u8; 8], [u8; 8]) {
 /// 3DES-CBC encryption with a zero IV of whole blocks; `None` when the length is not a
 /// multiple of eight.
 pub fn tdes_cbc_encrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if !data.len().is_multiple_of(8) {
-        return None;
-    }
-    let cipher = tdes(key);
-    let mut out = Vec::with_capacity(data.len());
-    let mut chain = GenericArray::from([0u8; 8]);
-    for block in data.chunks_exact(8) {
-        for (c, b) in chain.iter_mut().zip(block) {
-            *c ^= b;
-        }
-        cipher.encrypt_block(&mut chain);
-        out.extend_from_slice(&chain);
-    }
-    Some(out)
+    cbc_encrypt(&tdes(key), &[0u8; 8], data)
 }
 
 /// Pads (method 2) and encrypts: the cryptogram of secure messaging's data objects.
@@ -143,24 +130,7 @@ pub fn tdes_cbc_encrypt_padded(key: &[u8; 16], data: &[u8]) -> Vec<u8> {
 
 /// 3DES-CBC decryption with a zero IV; `None` when the length is not a multiple of eight.
 pub fn tdes_cbc_decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if !data.len().is_multiple_of(8) {
-        return None;
-    }
-    let cipher = tdes(key);
-    let mut out = Vec::with_capacity(data.len());
-    let mut previous = [0u8; 8];
-    for block in data.chunks_exact(8) {
-        let mut b = GenericArray::clone_from_slice(block);
-        cipher.decrypt_block(&mut b);
-        for (o, p) in b.iter_mut().zip(previous.iter()) {
-            *o ^= p;
-        }
-        out.extend_from_slice(&b);
-        for (p, c) in previous.iter_mut().zip(block) {
-            *p = *c;
-        }
-    }
-    Some(out)
+    cbc_decrypt(&tdes(key), &[0u8; 8], data)
 }
 
 /// ISO/IEC 9797-1 MAC algorithm 3 with DES and padding method 2 (the data is padded here):
@@ -198,13 +168,24 @@ pub fn aes_encrypt_block(key: &[u8; 16], block: &[u8; 16]) -> [u8; 16] {
 /// AES-128-CBC encryption of whole blocks with `iv`; `None` when the length is not a
 /// multiple of 16.
 pub fn aes_cbc_encrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if !data.len().is_multiple_of(16) {
+    cbc_encrypt(&aes(key), iv, data)
+}
+
+/// AES-128-CBC decryption with `iv`; `None` when the length is not a multiple of 16.
+pub fn aes_cbc_decrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
+    cbc_decrypt(&aes(key), iv, data)
+}
+
+/// CBC encryption of whole blocks under any block cipher; `None` when the data is not whole
+/// blocks or the IV is not one block.
+fn cbc_encrypt<C: BlockEncrypt>(cipher: &C, iv: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    let n = C::block_size();
+    if iv.len() != n || !data.len().is_multiple_of(n) {
         return None;
     }
-    let cipher = aes(key);
     let mut out = Vec::with_capacity(data.len());
-    let mut chain = GenericArray::from(*iv);
-    for block in data.chunks_exact(16) {
+    let mut chain = GenericArray::clone_from_slice(iv);
+    for block in data.chunks_exact(n) {
         for (c, b) in chain.iter_mut().zip(block) {
             *c ^= b;
         }
@@ -214,24 +195,22 @@ pub fn aes_cbc_encrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec
     Some(out)
 }
 
-/// AES-128-CBC decryption with `iv`; `None` when the length is not a multiple of 16.
-pub fn aes_cbc_decrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if !data.len().is_multiple_of(16) {
+/// CBC decryption, the inverse of [`cbc_encrypt`].
+fn cbc_decrypt<C: BlockDecrypt>(cipher: &C, iv: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+    let n = C::block_size();
+    if iv.len() != n || !data.len().is_multiple_of(n) {
         return None;
     }
-    let cipher = aes(key);
     let mut out = Vec::with_capacity(data.len());
-    let mut previous = *iv;
-    for block in data.chunks_exact(16) {
+    let mut previous = iv.to_vec();
+    for block in data.chunks_exact(n) {
         let mut b = GenericArray::clone_from_slice(block);
         cipher.decrypt_block(&mut b);
         for (o, p) in b.iter_mut().zip(previous.iter()) {
             *o ^= p;
         }
         out.extend_from_slice(&b);
-        for (p, c) in previous.iter_mut().zip(block) {
-            *p = *c;
-        }
+        previous.copy_from_slice(block);
     }
     Some(out)
 }

@@ -982,15 +982,7 @@ fn administrators_register_and_disable_clients_on_their_page() {
     // Key rotation: the page shows the signing key; after a rotation the JWKS publishes the
     // new key and the old one (so tokens already issued still verify).
     let page = admin.get("/admin/oidc-clients");
-    let kid_of = |body: &str| {
-        body.split("id=\"active-kid\">")
-            .nth(1)
-            .unwrap()
-            .split('<')
-            .next()
-            .unwrap()
-            .to_string()
-    };
+    let kid_of = |body: &str| code_text(body, "active-kid");
     let old_kid = kid_of(&page.body);
     assert_eq!(
         police
