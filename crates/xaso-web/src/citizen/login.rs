@@ -23,7 +23,7 @@ use xaso_identity::lockout::LoginAttempts;
 use xaso_identity::totp::{self, TotpSecret};
 use xaso_store::CitizenRecord;
 
-use super::session::{self, local_next, Citizen};
+use super::session::{self, local_next};
 use super::{
     allow_sign_in, audit, check_form, citizen_event, form_binding, form_csrf, new_password_hash,
     page, random_hex, set_password, verify_password, with_cookie, Fail,
@@ -744,11 +744,20 @@ pub struct CsrfForm {
     csrf: String,
 }
 
+/// Signs out of the provider's session (and so of the portal's, bound to it): from the
+/// portal, or from a page of the provider itself where there is no portal cookie.
 pub async fn sign_out(
     State(state): State<AppState>,
-    citizen: Citizen,
+    headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, Fail> {
+    let signed_in = match super::portal_sign_in::current(&state, &headers).await {
+        Some(c) => Some(c),
+        None => session::current(&state, &headers).await,
+    };
+    let Some(citizen) = signed_in else {
+        return Ok(Redirect::to(session::LOGIN_PATH).into_response());
+    };
     let lang = citizen.lang;
     if !citizen.check_csrf(&state, &f.csrf) {
         return Err(Fail::csrf(lang));
