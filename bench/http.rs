@@ -296,9 +296,19 @@ pub struct PhaseResult {
     /// Workers that stopped before the deadline because their inputs ran out.
     pub exhausted: usize,
     pub first_problem: Option<String>,
+    /// CPU time (user + system) the server and the load generator spent during the phase.
+    pub server_cpu: Option<Duration>,
+    pub loadgen_cpu: Option<Duration>,
 }
 
 impl PhaseResult {
+    /// CPU microseconds per completed request.
+    pub fn cpu_us_per_request(&self, cpu: Option<Duration>) -> Option<f64> {
+        let n = self.completed();
+        (n > 0).then_some(())?;
+        Some(cpu?.as_secs_f64() * 1e6 / n as f64)
+    }
+
     pub fn completed(&self) -> u64 {
         self.latencies_us.len() as u64
     }
@@ -417,6 +427,8 @@ where
         failures: 0,
         exhausted: 0,
         first_problem: None,
+        server_cpu: None,
+        loadgen_cpu: None,
     };
     for r in results {
         out.latencies_us.extend_from_slice(&r.latencies_us);

@@ -636,15 +636,27 @@ fn serve_and_load(
     for (i, w) in workloads.iter().enumerate() {
         http::run_phase(addr, w, ctx.cfg.connections, warmup, 1000 + i as u64)?;
         server.check_alive()?;
-        let r = http::run_phase(addr, w, ctx.cfg.connections, seconds, 2000 + i as u64)?;
+        let cpu_before = (procs::proc_cpu(Some(server.pid())), procs::proc_cpu(None));
+        let mut r = http::run_phase(addr, w, ctx.cfg.connections, seconds, 2000 + i as u64)?;
+        let cpu_after = (procs::proc_cpu(Some(server.pid())), procs::proc_cpu(None));
+        r.server_cpu = cpu_after
+            .0
+            .zip(cpu_before.0)
+            .map(|(a, b)| a.saturating_sub(b));
+        r.loadgen_cpu = cpu_after
+            .1
+            .zip(cpu_before.1)
+            .map(|(a, b)| a.saturating_sub(b));
         server.check_alive()?;
         eprintln!(
-            "   {:<8} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  ({} ok, {} 404, {} other, {} failed){}",
+            "   {:<8} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  CPU/request: server {:.1} µs, load generator {:.1} µs  ({} ok, {} 404, {} other, {} failed){}",
             r.name,
             r.throughput(),
             r.percentile_ms(50.0).unwrap_or(f64::NAN),
             r.percentile_ms(99.0).unwrap_or(f64::NAN),
             r.max_ms().unwrap_or(f64::NAN),
+            r.cpu_us_per_request(r.server_cpu).unwrap_or(f64::NAN),
+            r.cpu_us_per_request(r.loadgen_cpu).unwrap_or(f64::NAN),
             r.status_2xx,
             r.status_404,
             r.status_other,

@@ -52,6 +52,10 @@ fn ms(v: Option<f64>) -> String {
     }
 }
 
+fn micros(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".into(), |v| format!("{v:.1}"))
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
@@ -147,16 +151,16 @@ pub fn markdown(
     let _ = writeln!(s, "#### HTTP\n");
     let _ = writeln!(
         s,
-        "| Store | Request | Requests | Throughput | p50 | p99 | max | Answers |"
+        "| Store | Request | Requests | Throughput | p50 | p99 | max | CPU per request: server / load generator | Answers |"
     );
-    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---|");
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---|");
     for r in runs {
         let h = match &r.http {
             Ok(h) => h,
             Err(e) => {
                 let _ = writeln!(
                     s,
-                    "| {} | **not measured**: {} | | | | | | |",
+                    "| {} | **not measured**: {} | | | | | | | |",
                     r.store,
                     first_line(e)
                 );
@@ -180,7 +184,7 @@ pub fn markdown(
             }
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} req/s | {} ms | {} ms | {} ms | {} |",
+                "| {} | {} | {} | {} req/s | {} ms | {} ms | {} ms | {} / {} µs | {} |",
                 r.store,
                 label,
                 thousands(p.completed()),
@@ -188,6 +192,8 @@ pub fn markdown(
                 ms(p.percentile_ms(50.0)),
                 ms(p.percentile_ms(99.0)),
                 ms(p.max_ms()),
+                micros(p.cpu_us_per_request(p.server_cpu)),
+                micros(p.cpu_us_per_request(p.loadgen_cpu)),
                 answers
             );
         }

@@ -816,9 +816,9 @@ fn sessions_end_by_officer_and_by_idle_time(store: &dyn Store) {
 }
 
 fn audit_is_filtered_by_time(store: &dyn Store) {
-    // Record i happens at minute i. The first 20,000 are enough for SQLite to fold them into
-    // its indexed table; the last 10 stay in its inbox. A time window across both must read
-    // both.
+    // Record i happens at minute i. The first AUDIT_FOLD_AT are enough for SQLite to fold
+    // them into its indexed table; the last 10 stay in its inbox. A time window across both
+    // must read both.
     let record = |i: i64| {
         let mut r = AuditRecord::now(
             if i % 2 == 0 { "even" } else { "odd" },
@@ -830,7 +830,8 @@ fn audit_is_filtered_by_time(store: &dyn Store) {
         r.reason = Some(i.to_string());
         r
     };
-    let folded = 20_000;
+    let folded = i64::try_from(xaso_store::sqlite::AUDIT_FOLD_AT).unwrap();
+    assert_eq!(folded % 5_000, 0);
     let total = folded + 10;
     for start in (0..folded).step_by(5_000) {
         let batch: Vec<AuditRecord> = (start..start + 5_000).map(record).collect();
