@@ -111,8 +111,9 @@ pub struct StoredPerson {
 /// only pass the record on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawPerson {
-    /// A JSON object: the [`Person`].
-    pub json: String,
+    /// A JSON object, the [`Person`], as UTF-8 bytes as the store holds them: passed on, not
+    /// checked again (the store only ever holds what [`person_json`] wrote).
+    pub json: Vec<u8>,
     pub version: i64,
     pub updated_at: String,
     pub updated_by: String,
@@ -120,23 +121,38 @@ pub struct RawPerson {
 
 impl RawPerson {
     /// The JSON of a [`StoredPerson`] (the record's fields, then version and who/when), built
-    /// without parsing the record.
-    pub fn to_stored_json(&self) -> String {
-        let body = self.json.trim_end();
-        let body = body.strip_suffix('}').unwrap_or(body).trim_end();
-        let mut out = String::with_capacity(body.len() + 96);
-        out.push_str(body);
-        if !body.ends_with('{') {
-            out.push(',');
+    /// in one buffer without parsing the record.
+    pub fn to_stored_json(&self) -> Vec<u8> {
+        let body = self.json.trim_ascii_end();
+        let body = body.strip_suffix(b"}").unwrap_or(body).trim_ascii_end();
+        let mut out =
+            Vec::with_capacity(body.len() + 64 + self.updated_at.len() + self.updated_by.len());
+        out.extend_from_slice(body);
+        if !body.ends_with(b"{") {
+            out.push(b',');
         }
-        out.push_str("\"version\":");
-        out.push_str(&self.version.to_string());
-        out.push_str(",\"updated_at\":");
-        out.push_str(&serde_json::Value::from(self.updated_at.as_str()).to_string());
-        out.push_str(",\"updated_by\":");
-        out.push_str(&serde_json::Value::from(self.updated_by.as_str()).to_string());
-        out.push('}');
+        out.extend_from_slice(b"\"version\":");
+        out.extend_from_slice(self.version.to_string().as_bytes());
+        out.extend_from_slice(b",\"updated_at\":");
+        json_string(&mut out, &self.updated_at);
+        out.extend_from_slice(b",\"updated_by\":");
+        json_string(&mut out, &self.updated_by);
+        out.push(b'}');
         out
+    }
+}
+
+/// `s` as a JSON string; plain ASCII without quotes, backslashes or controls is copied as is.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    if s.bytes()
+        .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
+    {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else if serde_json::to_writer(&mut *out, s).is_err() {
+        // Writing to a Vec cannot fail; keep the JSON whole all the same.
+        out.extend_from_slice(b"null");
     }
 }
 
@@ -282,7 +298,7 @@ pub trait RegisterStore: Send + Sync {
         self.get_person(id)?
             .map(|p| {
                 Ok(RawPerson {
-                    json: person_json(&p.person)?,
+                    json: person_json(&p.person)?.into_bytes(),
                     version: p.version,
                     updated_at: p.updated_at,
                     updated_by: p.updated_by,
@@ -1280,8 +1296,8 @@ pub(crate) fn strings_from_json(data: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_str(data)?)
 }
 
-pub(crate) fn person_from_json(data: &str) -> Result<Person> {
-    Ok(serde_json::from_str(data)?)
+pub(crate) fn person_from_json(data: &[u8]) -> Result<Person> {
+    Ok(serde_json::from_slice(data)?)
 }
 
 /// Keeps the given-name matches (found by the tone-stripped given name) that also agree with
@@ -1338,20 +1354,34 @@ mod tests {
             updated_by: "officer \"x\"".into(),
         };
         let raw = RawPerson {
-            json: person_json(&person).unwrap(),
+            json: person_json(&person).unwrap().into_bytes(),
             version: 3,
             updated_at: stored.updated_at.clone(),
             updated_by: stored.updated_by.clone(),
         };
-        let spliced: serde_json::Value = serde_json::from_str(&raw.to_stored_json()).unwrap();
+        let spliced: serde_json::Value = serde_json::from_slice(&raw.to_stored_json()).unwrap();
         assert_eq!(spliced, serde_json::to_value(&stored).unwrap());
         // PostgreSQL hands jsonb back with spaces and its own key order; still one object.
         let pg = RawPerson {
-            json: "{\"full_name\": \"A\", \"personal_id\": \"038095001234\" }".into(),
-            ..raw
+            json: b"{\"full_name\": \"A\", \"personal_id\": \"038095001234\" }".to_vec(),
+            ..raw.clone()
         };
-        let v: serde_json::Value = serde_json::from_str(&pg.to_stored_json()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&pg.to_stored_json()).unwrap();
         assert_eq!(v["version"], 3);
         assert_eq!(v["full_name"], "A");
+        // An empty record, trailing blanks, and a "who" that needs escaping.
+        for (json, by) in [
+            (&b"{}"[..], "cli:root"),
+            (&b"{\"a\":1}  \n"[..], "Nguyễn \"x\" \\ \u{1}"),
+        ] {
+            let odd = RawPerson {
+                json: json.to_vec(),
+                updated_by: by.into(),
+                ..raw.clone()
+            };
+            let v: serde_json::Value = serde_json::from_slice(&odd.to_stored_json()).unwrap();
+            assert_eq!(v["updated_by"], by);
+            assert_eq!(v["version"], 3);
+        }
     }
 }

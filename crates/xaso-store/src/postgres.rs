@@ -569,7 +569,7 @@ const SET_META: &str = "INSERT INTO meta (key, value) VALUES ($1, $2)
 fn to_stored(row: &Row) -> Result<StoredPerson> {
     let data: &str = row.try_get(0)?;
     Ok(StoredPerson {
-        person: person_from_json(data)?,
+        person: person_from_json(data.as_bytes())?,
         version: row.try_get(1)?,
         updated_at: row.try_get(2)?,
         updated_by: row.try_get(3)?,
@@ -775,7 +775,7 @@ impl RegisterStore for PgStore {
             .query_opt(BY_ID, &[&id.as_str()])?
             .map(|row| {
                 Ok(RawPerson {
-                    json: row.try_get(0)?,
+                    json: row.try_get::<_, String>(0)?.into_bytes(),
                     version: row.try_get(1)?,
                     updated_at: row.try_get(2)?,
                     updated_by: row.try_get(3)?,
@@ -872,7 +872,7 @@ impl RegisterStore for PgStore {
                     changed_at: r.try_get(1)?,
                     changed_by: r.try_get(2)?,
                     reason: r.try_get(3)?,
-                    record: person_from_json(data)?,
+                    record: person_from_json(data.as_bytes())?,
                 })
             })
             .collect()

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use xaso_domain::register::{Household, Person, ResidenceEvent};
 use xaso_domain::PersonalId;
@@ -30,7 +30,10 @@ const MIGRATIONS: &[&str] = &[
 ];
 /// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
 /// their file changes, and the audit log changes on every read of the register.
-const AUDIT_MIGRATIONS: &[&str] = &[include_str!("sql/sqlite/audit/0001_audit.sql")];
+const AUDIT_MIGRATIONS: &[&str] = &[
+    include_str!("sql/sqlite/audit/0001_audit.sql"),
+    include_str!("sql/sqlite/audit/0002_audit_index_tables.sql"),
+];
 
 const READERS: usize = 8;
 /// The most of the register file a reader maps (SQLite lowers it to its compile-time limit,
@@ -106,7 +109,7 @@ impl SqliteStore {
         migrate(&mut writer, MIGRATIONS)?;
         let audit_path = audit_path(path);
         let mut audit_writer = open(&audit_path)?;
-        // Records reach the indexed table in large folds (see `append_audit`), which cost
+        // Records are appended and indexed in large batches (see `append_audit`), which cost
         // less per record with the default 4 KiB pages than with small ones (measured: a
         // third less). Takes effect when the file is new; older logs keep their page size.
         audit_writer.pragma_update(None, "page_size", 4096)?;
@@ -117,8 +120,11 @@ impl SqliteStore {
         audit_writer.pragma_update(None, "cache_size", -16384)?;
         audit_writer.pragma_update(None, "wal_autocheckpoint", AUDIT_CHECKPOINT_PAGES)?;
         migrate(&mut audit_writer, AUDIT_MIGRATIONS)?;
-        let inbox: i64 =
-            audit_writer.query_row("SELECT count(*) FROM audit_inbox", [], |r| r.get(0))?;
+        let unindexed: i64 = audit_writer.query_row(
+            "SELECT count(*) FROM audit WHERE id > (SELECT upto FROM audit_indexed)",
+            [],
+            |r| r.get(0),
+        )?;
         let audit_reader = open(&audit_path)?;
         audit_reader.busy_timeout(std::time::Duration::from_secs(10))?;
         let mut readers = Vec::with_capacity(READERS);
@@ -146,7 +152,7 @@ impl SqliteStore {
             reader_ready: Condvar::new(),
             audit_writer: Mutex::new(AuditWriter {
                 conn: audit_writer,
-                inbox: usize::try_from(inbox).unwrap_or(0),
+                unindexed: usize::try_from(unindexed).unwrap_or(0),
             }),
             audit_reader: Mutex::new(audit_reader),
         })
@@ -222,11 +228,23 @@ const PERSON_COLUMNS: &str = "data, version, updated_at, updated_by";
 const PERSON_BY_ID: &str =
     "SELECT data, version, updated_at, updated_by FROM persons WHERE personal_id = ?1";
 
-fn stored_person(row: &Row<'_>) -> rusqlite::Result<(String, i64, String, String)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+/// A person's row: the record's JSON as bytes (not checked for UTF-8 again: only
+/// [`person_json`]'s output is stored), version, when, who.
+fn stored_person(row: &Row<'_>) -> rusqlite::Result<(Vec<u8>, i64, String, String)> {
+    let json = match row.get_ref(0)? {
+        ValueRef::Text(b) | ValueRef::Blob(b) => b.to_vec(),
+        other => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                0,
+                "data".into(),
+                other.data_type(),
+            ))
+        }
+    };
+    Ok((json, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn to_stored(raw: (String, i64, String, String)) -> Result<StoredPerson> {
+fn to_stored(raw: (Vec<u8>, i64, String, String)) -> Result<StoredPerson> {
     Ok(StoredPerson {
         person: person_from_json(&raw.0)?,
         version: raw.1,
@@ -639,7 +657,7 @@ impl RegisterStore for SqliteStore {
                 changed_at,
                 changed_by,
                 reason,
-                record: person_from_json(&data)?,
+                record: person_from_json(data.as_bytes())?,
             });
         }
         Ok(out)
@@ -773,29 +791,33 @@ impl RegisterStore for SqliteStore {
     }
 }
 
-/// Records gathered in the unindexed inbox before they are folded into the indexed table.
-/// A bigger fold costs less per record (its index pages are found and written once for more
-/// records) but holds the audit writer longer: 50,000 records take about 0.2 s.
+/// Records appended after the index tables' last batch before the next batch indexes them.
+/// A bigger batch costs less per record (its index pages are found and written once for
+/// more records) but holds the audit writer longer (50,000 records: about a tenth of a
+/// second), and readers scan the records not yet indexed.
 pub const AUDIT_FOLD_AT: usize = 50_000;
 
 /// WAL pages of the audit log between automatic checkpoints (32 MiB at 4 KiB pages): spaced
 /// out so pages written many times between them are copied back once.
 const AUDIT_CHECKPOINT_PAGES: i64 = 8192;
 
-/// The audit connection that writes, and how many records wait in the inbox.
+/// The audit connection that writes, and how many records the index tables do not cover yet.
 struct AuditWriter {
     conn: Connection,
-    inbox: usize,
+    unindexed: usize,
 }
 
 const AUDIT_COLUMNS: &str = "at, actor, actor_kind, role, action, route, subject, reason";
+/// [`AUDIT_COLUMNS`] of the table aliased `a`.
+const AUDIT_COLUMNS_OF_A: &str =
+    "a.at, a.actor, a.actor_kind, a.role, a.action, a.route, a.subject, a.reason";
 
 /// Audit records inserted by one statement (8 parameters each).
 const AUDIT_ROWS_PER_INSERT: usize = 64;
 
-/// `INSERT INTO audit_inbox (...) VALUES (?, …)` for `rows` records.
+/// `INSERT INTO audit (...) VALUES (?, …)` for `rows` records.
 fn audit_insert_sql(rows: usize) -> String {
-    let mut sql = format!("INSERT INTO audit_inbox ({AUDIT_COLUMNS}) VALUES ");
+    let mut sql = format!("INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ");
     for i in 0..rows {
         if i > 0 {
             sql.push(',');
@@ -840,9 +862,10 @@ fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditRecord> {
 }
 
 impl AuditStore for SqliteStore {
-    /// Appends to the inbox (no index to update: every access lands on one page), and every
-    /// [`AUDIT_FOLD_AT`] records moves the inbox into the indexed table in one transaction, so
-    /// each index page is written once per fold instead of once per commit.
+    /// Appends to the log's table, which has no SQL index (every record lands on its last
+    /// page), and every [`AUDIT_FOLD_AT`] records adds the new ones to the index tables in
+    /// one transaction, sorted, so each index page is found and written once per batch
+    /// rather than once per record.
     fn append_audit(&self, records: &[AuditRecord]) -> Result<()> {
         let mut writer = lock(&self.audit_writer);
         let tx = writer.conn.transaction()?;
@@ -867,31 +890,48 @@ impl AuditStore for SqliteStore {
             }
         }
         tx.commit()?;
-        writer.inbox += records.len();
-        if writer.inbox >= AUDIT_FOLD_AT {
-            fold_audit_inbox(&mut writer.conn)?;
-            writer.inbox = 0;
+        writer.unindexed += records.len();
+        // The records are committed: a batch that fails here is not the caller's failure (it
+        // would append them again). Readers scan what is not indexed, so nothing is hidden;
+        // the next append tries again.
+        if writer.unindexed >= AUDIT_FOLD_AT && index_audit(&mut writer.conn).is_ok() {
+            writer.unindexed = 0;
         }
         Ok(())
     }
 
     fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>> {
         let conn = lock(&self.audit_reader);
-        // One snapshot for both tables, so a fold in between neither hides nor repeats a row.
+        // One snapshot, so an indexing batch in between neither hides nor repeats a row.
         let tx = conn.unchecked_transaction()?;
+        let upto: i64 = tx.query_row("SELECT upto FROM audit_indexed", [], |r| r.get(0))?;
+        // The newest records first, those after the index tables' last batch (a short scan),
+        // then the indexed ones, through the index table that fits the filter.
+        let indexed = if filter.subject.is_some() {
+            (
+                "audit_by_subject x JOIN audit a ON a.id = x.id WHERE x.subject = ?1 AND x.id <= ?7",
+                "x.id",
+            )
+        } else if filter.actor.is_some() {
+            (
+                "audit_by_actor x JOIN audit a ON a.id = x.id WHERE x.actor = ?2 AND x.id <= ?7",
+                "x.id",
+            )
+        } else {
+            ("audit a WHERE a.id <= ?7", "a.id")
+        };
         let mut out = Vec::new();
-        // The inbox holds the newest records; then the indexed table.
-        for table in ["audit_inbox", "audit"] {
+        for (source, order) in [("audit a WHERE a.id > ?7", "a.id"), indexed] {
             let remaining = filter.limit.saturating_sub(out.len());
             if remaining == 0 {
                 break;
             }
             let mut stmt = tx.prepare_cached(&format!(
-                "SELECT {AUDIT_COLUMNS} FROM {table}
-                 WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR actor = ?2)
-                   AND (?3 IS NULL OR action = ?3)
-                   AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at < ?5)
-                 ORDER BY id DESC LIMIT ?6"
+                "SELECT {AUDIT_COLUMNS_OF_A} FROM {source}
+                   AND (?1 IS NULL OR a.subject = ?1) AND (?2 IS NULL OR a.actor = ?2)
+                   AND (?3 IS NULL OR a.action = ?3)
+                   AND (?4 IS NULL OR a.at >= ?4) AND (?5 IS NULL OR a.at < ?5)
+                 ORDER BY {order} DESC LIMIT ?6"
             ))?;
             let rows = stmt.query_map(
                 params![
@@ -900,7 +940,8 @@ impl AuditStore for SqliteStore {
                     filter.action,
                     filter.since,
                     filter.until,
-                    remaining as i64
+                    remaining as i64,
+                    upto
                 ],
                 audit_row,
             )?;
@@ -913,12 +954,25 @@ impl AuditStore for SqliteStore {
     }
 }
 
-fn fold_audit_inbox(conn: &mut Connection) -> Result<()> {
+/// Adds every record after the index tables' last batch to them, sorted by key.
+fn index_audit(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction()?;
-    tx.execute_batch(&format!(
-        "INSERT INTO audit ({AUDIT_COLUMNS}) SELECT {AUDIT_COLUMNS} FROM audit_inbox ORDER BY id;
-         DELETE FROM audit_inbox;"
-    ))?;
+    let upto: i64 = tx.query_row("SELECT upto FROM audit_indexed", [], |r| r.get(0))?;
+    let last: i64 = tx.query_row("SELECT coalesce(max(id), 0) FROM audit", [], |r| r.get(0))?;
+    if last > upto {
+        tx.execute(
+            "INSERT INTO audit_by_subject (subject, id)
+             SELECT subject, id FROM audit WHERE id > ?1 AND id <= ?2 AND subject IS NOT NULL
+             ORDER BY subject, id",
+            params![upto, last],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_by_actor (actor, id)
+             SELECT actor, id FROM audit WHERE id > ?1 AND id <= ?2 ORDER BY actor, id",
+            params![upto, last],
+        )?;
+        tx.execute("UPDATE audit_indexed SET upto = ?1", [last])?;
+    }
     tx.commit()?;
     Ok(())
 }
@@ -1625,7 +1679,7 @@ impl SqliteStore {
             }
             let half = raw.len() / 2;
             let (first, second) = raw.split_at_mut(half);
-            let parse = |part: &mut [(String, i64, String, String)]| -> Vec<Result<StoredPerson>> {
+            let parse = |part: &mut [(Vec<u8>, i64, String, String)]| -> Vec<Result<StoredPerson>> {
                 part.iter_mut()
                     .map(|r| to_stored(std::mem::take(r)))
                     .collect()

@@ -537,7 +537,7 @@ fn raw_reads_give_the_same_document(store: &dyn Store) {
     for p in family() {
         let stored = store.get_person(&p.personal_id).unwrap().unwrap();
         let raw = store.get_person_raw(&p.personal_id).unwrap().unwrap();
-        let from_raw: serde_json::Value = serde_json::from_str(&raw.to_stored_json()).unwrap();
+        let from_raw: serde_json::Value = serde_json::from_slice(&raw.to_stored_json()).unwrap();
         assert_eq!(from_raw, serde_json::to_value(&stored).unwrap());
     }
     assert!(store.get_person_raw(&id("038075999999")).unwrap().is_none());
@@ -816,9 +816,9 @@ fn sessions_end_by_officer_and_by_idle_time(store: &dyn Store) {
 }
 
 fn audit_is_filtered_by_time(store: &dyn Store) {
-    // Record i happens at minute i. The first AUDIT_FOLD_AT are enough for SQLite to fold
-    // them into its indexed table; the last 10 stay in its inbox. A time window across both
-    // must read both.
+    // Record i happens at minute i, about subject "S<i mod 3>". The first AUDIT_FOLD_AT are
+    // enough for SQLite to add them to its index tables; the last 10 wait for the next batch.
+    // A look-up across both must read both.
     let record = |i: i64| {
         let mut r = AuditRecord::now(
             if i % 2 == 0 { "even" } else { "odd" },
@@ -828,6 +828,7 @@ fn audit_is_filtered_by_time(store: &dyn Store) {
         );
         r.at = at_minute(i);
         r.reason = Some(i.to_string());
+        r.subject = Some(format!("S{}", i % 3));
         r
     };
     let folded = i64::try_from(xaso_store::sqlite::AUDIT_FOLD_AT).unwrap();
@@ -856,27 +857,30 @@ fn audit_is_filtered_by_time(store: &dyn Store) {
     // Since inclusive, until exclusive; newest first; across the fold.
     assert_eq!(
         seq(window(Some(folded - 3), Some(folded + 4), 100)),
-        vec![20_003, 20_002, 20_001, 20_000, 19_999, 19_998, 19_997]
+        (folded - 3..folded + 4).rev().collect::<Vec<_>>()
     );
     // Only a lower bound: the newest, down to it.
     assert_eq!(
         seq(window(Some(total - 3), None, 100)),
-        vec![20_009, 20_008, 20_007]
+        vec![total - 1, total - 2, total - 3]
     );
     assert_eq!(
         seq(window(Some(folded - 5), None, 3)),
-        vec![20_009, 20_008, 20_007]
+        vec![total - 1, total - 2, total - 3]
     );
     // Only an upper bound, in either table.
     assert_eq!(seq(window(None, Some(3), 100)), vec![2, 1, 0]);
     assert_eq!(
         seq(window(None, Some(folded + 2), 4)),
-        vec![20_001, 20_000, 19_999, 19_998]
+        vec![folded + 1, folded, folded - 1, folded - 2]
     );
     // Everything, and nothing.
-    assert_eq!(seq(window(None, None, 30_000)).len(), total as usize);
     assert_eq!(
-        seq(window(Some(0), Some(total), 30_000)).len(),
+        seq(window(None, None, total as usize + 1)).len(),
+        total as usize
+    );
+    assert_eq!(
+        seq(window(Some(0), Some(total), total as usize + 1)).len(),
         total as usize
     );
     assert!(seq(window(Some(500), Some(500), 100)).is_empty());
@@ -888,7 +892,7 @@ fn audit_is_filtered_by_time(store: &dyn Store) {
             actor: Some("odd".into()),
             ..window(Some(folded - 4), Some(folded + 5), 100)
         }),
-        vec![20_003, 20_001, 19_999, 19_997]
+        vec![folded + 3, folded + 1, folded - 1, folded - 3]
     );
     assert_eq!(
         seq(AuditFilter {
@@ -903,6 +907,49 @@ fn audit_is_filtered_by_time(store: &dyn Store) {
         ..window(Some(0), None, 100)
     })
     .is_empty());
+    // By subject (and actor), newest first, across the batch boundary, and the limit.
+    let of_subject = |s: i64, from: i64, to: i64| -> Vec<i64> {
+        (from..to).rev().filter(|i| i % 3 == s).collect()
+    };
+    let subject = |s: &str, limit: usize| AuditFilter {
+        subject: Some(s.into()),
+        limit,
+        ..Default::default()
+    };
+    assert_eq!(seq(subject("S1", 6)), of_subject(1, folded - 8, total));
+    assert_eq!(
+        seq(AuditFilter {
+            since: Some(at_minute(folded - 7)),
+            until: Some(at_minute(folded + 8)),
+            ..subject("S0", 100)
+        }),
+        of_subject(0, folded - 7, folded + 8)
+    );
+    assert_eq!(
+        seq(AuditFilter {
+            actor: Some("odd".into()),
+            until: Some(at_minute(10)),
+            ..subject("S2", 100)
+        }),
+        vec![5]
+    );
+    assert_eq!(
+        seq(subject("S2", total as usize)).len(),
+        of_subject(2, 0, total).len()
+    );
+    assert!(seq(subject("S3", 100)).is_empty());
+    // By actor alone, across the boundary.
+    assert_eq!(
+        seq(AuditFilter {
+            actor: Some("even".into()),
+            limit: 8,
+            ..Default::default()
+        }),
+        (folded - 6..total)
+            .rev()
+            .filter(|i| i % 2 == 0)
+            .collect::<Vec<_>>()
+    );
 }
 
 fn new_run(kind: &str, file: &str) -> NewRun {
@@ -3167,22 +3214,32 @@ fn sqlite_reopens_with_its_data_and_refuses_a_newer_schema() {
 fn the_audit_log_cannot_be_rewritten() {
     let dir = std::env::temp_dir().join(format!("xaso-audit-{}", unique()));
     let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
-    // Enough records that some are folded into the indexed table and some wait in the inbox.
-    let batch: Vec<AuditRecord> = (0..25_000)
-        .map(|_| AuditRecord::now("a", "cli", "x", "y"))
+    // Enough records that some are in the index tables and some wait for the next batch.
+    let batch: Vec<AuditRecord> = (0..xaso_store::sqlite::AUDIT_FOLD_AT)
+        .map(|_| {
+            let mut r = AuditRecord::now("a", "cli", "x", "y");
+            r.subject = Some("038075000001".into());
+            r
+        })
         .collect();
     s.append_audit(&batch).unwrap();
     s.append_audit(&batch[..10]).unwrap();
     drop(s);
     let conn = rusqlite::Connection::open(dir.join("xaso.audit.db")).unwrap();
-    let folded: i64 = conn
-        .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
-        .unwrap();
-    assert!(folded > 0);
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let indexed = count("SELECT upto FROM audit_indexed");
+    assert_eq!(count("SELECT count(*) FROM audit"), indexed + 10);
+    assert_eq!(count("SELECT count(*) FROM audit_by_subject"), indexed);
+    assert_eq!(count("SELECT count(*) FROM audit_by_actor"), indexed);
     for sql in [
         "DELETE FROM audit",
         "UPDATE audit SET actor = 'b'",
-        "UPDATE audit_inbox SET actor = 'b'",
+        "DELETE FROM audit_by_subject",
+        "UPDATE audit_by_subject SET subject = 'b'",
+        "DELETE FROM audit_by_actor",
+        "UPDATE audit_by_actor SET actor = 'b'",
+        "DELETE FROM audit_indexed",
+        "UPDATE audit_indexed SET upto = 0",
     ] {
         let err = conn.execute(sql, []).unwrap_err();
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
