@@ -666,6 +666,8 @@ fn serve_and_load(
         phases.push(r);
     }
     let peak_kib = procs::proc_status_kib(server.pid(), "VmHWM");
+    let anon_kib = procs::proc_status_kib(server.pid(), "RssAnon");
+    let file_kib = procs::proc_status_kib(server.pid(), "RssFile");
     let clean = server.stop()?;
     if !clean {
         eprintln!(
@@ -682,6 +684,8 @@ fn serve_and_load(
         startup,
         idle_rss_kib,
         peak_kib,
+        anon_kib,
+        file_kib,
         healthz,
         lookup,
         search,

@@ -15,6 +15,11 @@ pub struct HttpRun {
     pub startup: Duration,
     pub idle_rss_kib: Option<u64>,
     pub peak_kib: Option<u64>,
+    /// After the phases: the server's own memory (`RssAnon`) and the file pages it maps
+    /// (`RssFile`: SQLite's readers map the register; the pages are the OS's file cache, shared
+    /// by the mappings, yet counted in each mapping's RSS and so in VmHWM).
+    pub anon_kib: Option<u64>,
+    pub file_kib: Option<u64>,
     pub healthz: PhaseResult,
     pub lookup: PhaseResult,
     pub search: PhaseResult,
@@ -250,9 +255,11 @@ pub fn markdown(
     });
     http_row(&mut s, "Server peak memory (VmHWM; no target)", &|r| {
         format!(
-            "{} (idle after start: {} RSS)",
+            "{} (idle after start: {} RSS; at the end: {} own (RssAnon), {} mapped file pages (RssFile))",
             mib(r.peak_kib),
-            mib(r.idle_rss_kib)
+            mib(r.idle_rss_kib),
+            mib(r.anon_kib),
+            mib(r.file_kib)
         )
     });
     let _ = writeln!(s);
