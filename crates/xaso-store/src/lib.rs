@@ -1164,6 +1164,12 @@ pub trait Store:
     fn reads_inline(&self) -> bool {
         false
     }
+
+    /// Prepares the store for serving requests (a server calls it once at start; commands
+    /// that run and exit do not need it).
+    fn prepare_to_serve(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Opens the store named by a database URL, or the SQLite file under `data_dir`.

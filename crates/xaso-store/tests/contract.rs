@@ -3485,3 +3485,66 @@ fn pg_a_save_killed_before_its_commit_leaves_nothing() {
     run_killed_save_child("pg_a_save_killed_before_its_commit_leaves_nothing", schema);
     after_a_killed_save(s.as_ref());
 }
+
+#[test]
+fn a_lookup_hint_missing_or_wrong_falls_back_to_the_personal_id_index() {
+    let dir = std::env::temp_dir().join(format!("xaso-hints-{}", unique()));
+    let server = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+    load_family(&server);
+    server.prepare_to_serve().unwrap();
+    let read = |store: &xaso_store::SqliteStore, pid: &str| -> Option<String> {
+        store.get_person_raw(&id(pid)).unwrap().map(|raw| {
+            let v: serde_json::Value = serde_json::from_slice(&raw.json).unwrap();
+            v["personal_id"].as_str().unwrap().to_string()
+        })
+    };
+    for p in family() {
+        assert_eq!(
+            read(&server, p.personal_id.as_str()).as_deref(),
+            Some(p.personal_id.as_str())
+        );
+    }
+    assert_eq!(read(&server, "038075999999"), None);
+
+    // Added by another process after the server learnt the rows: found through the index.
+    let other = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+    let newcomer = person("038199000005", "Phạm Văn Mới", "1999", Sex::Male);
+    other.insert_person(&newcomer, &change("cli")).unwrap();
+    assert_eq!(
+        read(&server, "038199000005").as_deref(),
+        Some("038199000005")
+    );
+
+    // Rows moved under the server: the father's hint now points at the mother's row, hers at
+    // nothing. Each is still read as themself.
+    let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let rowid = |pid: &str| -> i64 {
+        conn.query_row(
+            "SELECT id FROM persons WHERE personal_id = ?1",
+            [pid],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let (father, mother) = (rowid("038075000001"), rowid("038177000002"));
+    conn.execute("UPDATE persons SET id = 1000 WHERE id = ?1", [father])
+        .unwrap();
+    conn.execute("UPDATE persons SET id = ?1 WHERE id = ?2", [father, mother])
+        .unwrap();
+    assert_eq!(
+        read(&server, "038075000001").as_deref(),
+        Some("038075000001")
+    );
+    assert_eq!(
+        read(&server, "038177000002").as_deref(),
+        Some("038177000002")
+    );
+    assert_eq!(
+        read(&server, "038205000003").as_deref(),
+        Some("038205000003")
+    );
+    drop(conn);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -983,6 +983,7 @@ fn serve(
     // Store calls are blocking (the PostgreSQL client runs its own runtime), so none may run
     // inside the async block below; handlers use the blocking pool.
     let persons = db.count_persons().map_err(|e| e.to_string())?;
+    db.prepare_to_serve().map_err(|e| e.to_string())?;
     let backend = db.backend();
     let state = xaso_web::AppState::with_config(db, config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
