@@ -142,20 +142,70 @@ const LETTER_MARKS: [char; 3] = ['\u{302}', '\u{306}', '\u{31B}'];
 /// NFC. Tones and đ stay significant; "Hoà", "Hòa" and "HOÀ" share a key.
 pub fn key(s: &str) -> String {
     // Lowercasing can leave non-NFC sequences (e.g. U+0130), so recompose before reading marks.
-    let lower: String = normalize(s).to_lowercase().nfc().collect();
+    let lower = nfc_owned(normalize(s).to_lowercase());
     let mut out = String::with_capacity(lower.len());
     let mut word = String::new();
     for c in lower.chars() {
         if c.is_alphabetic() || is_combining_mark(c) {
             word.push(c);
         } else {
-            out.push_str(&place_tone(&word));
+            push_toned(&mut out, &word);
             word.clear();
             out.push(c);
         }
     }
-    out.push_str(&place_tone(&word));
-    out.nfc().collect()
+    push_toned(&mut out, &word);
+    nfc_owned(out)
+}
+
+/// `s` in NFC, reusing it when it already is (the quick check is far cheaper than a
+/// decomposition and recomposition).
+fn nfc_owned(s: String) -> String {
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        s
+    } else {
+        s.nfc().collect()
+    }
+}
+
+/// Syllables remembered by [`push_toned`] per thread: names draw on a few thousand syllables,
+/// so an import of a million names looks almost all of them up instead of decomposing and
+/// recomposing each again.
+const TONE_MEMO_MAX: usize = 1 << 16;
+/// Longer words are not remembered (no Vietnamese syllable is this long).
+const TONE_MEMO_WORD_MAX: usize = 32;
+
+thread_local! {
+    static TONE_MEMO: std::cell::RefCell<std::collections::HashMap<String, String>> =
+        std::cell::RefCell::default();
+}
+
+/// Appends [`place_tone`] of `word` to `out`.
+fn push_toned(out: &mut String, word: &str) {
+    if word.is_empty() {
+        return;
+    }
+    if word.is_ascii() {
+        // No tone mark to move.
+        out.push_str(word);
+        return;
+    }
+    if word.len() > TONE_MEMO_WORD_MAX {
+        out.push_str(&place_tone(word));
+        return;
+    }
+    TONE_MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(toned) = memo.get(word) {
+            out.push_str(toned);
+            return;
+        }
+        let toned = place_tone(word);
+        out.push_str(&toned);
+        if memo.len() < TONE_MEMO_MAX {
+            memo.insert(word.to_owned(), toned);
+        }
+    });
 }
 
 /// One letter of a word in NFD: its base and the non-tone marks on it.
@@ -263,9 +313,6 @@ fn is_apostrophe(c: char) -> bool {
     )
 }
 
-/// The key without any diacritic, for tolerant search: lowercase ASCII letters and digits
-/// separated by single spaces; đ becomes d, apostrophes vanish, other punctuation separates
-/// words, letters outside ASCII that have no ASCII base are dropped.
 /// A column header reduced to lowercase ASCII words: "Số định danh vợ/chồng" →
 /// "so dinh danh vo chong" (for recognising headers however they are typed).
 pub fn header_key(header: &str) -> String {
@@ -277,10 +324,18 @@ pub fn header_key(header: &str) -> String {
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The key without any diacritic, for tolerant search: lowercase ASCII letters and digits
+/// separated by single spaces; đ becomes d, apostrophes vanish, other punctuation separates
+/// words, letters outside ASCII that have no ASCII base are dropped.
 pub fn stripped_key(s: &str) -> String {
-    let mut out = String::new();
+    stripped_of_key(&key(s))
+}
+
+/// [`stripped_key`] of a name whose [`key`] is `key` (for callers that need both).
+pub fn stripped_of_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
     let mut pending_space = false;
-    for c in key(s).nfd() {
+    let mut take = |c: char| {
         let c = if c == 'đ' { 'd' } else { c };
         if c.is_ascii_alphanumeric() {
             if pending_space && !out.is_empty() {
@@ -293,6 +348,12 @@ pub fn stripped_key(s: &str) -> String {
         } else {
             pending_space = true;
         }
+    };
+    if key.is_ascii() {
+        // Nothing to decompose.
+        key.chars().for_each(&mut take);
+    } else {
+        key.nfd().for_each(&mut take);
     }
     out
 }
@@ -518,6 +579,15 @@ mod tests {
             prop_assert_eq!(key(&normalize(&s)), k.clone());
             prop_assert_eq!(normalize(&normalize(&s)), normalize(&s));
             prop_assert_eq!(k.nfc().collect::<String>(), k);
+        }
+
+        #[test]
+        fn remembered_syllables_give_the_key_a_fresh_thread_computes(s in arb_vi_text()) {
+            let warm = key(&s);
+            prop_assert_eq!(key(&s), warm.clone());
+            let text = s.clone();
+            let cold = std::thread::spawn(move || key(&text)).join().unwrap();
+            prop_assert_eq!(cold, warm);
         }
 
         #[test]

@@ -213,14 +213,15 @@ pub struct PersonKeys {
 
 impl PersonKeys {
     pub fn of(person: &Person) -> Self {
-        let name_stripped = name::stripped_key(&person.full_name);
+        let name_key = name::key(&person.full_name);
+        let name_stripped = name::stripped_of_key(&name_key);
         let given_stripped = name_stripped
             .rsplit(' ')
             .next()
             .unwrap_or_default()
             .to_string();
         PersonKeys {
-            name_key: name::key(&person.full_name),
+            name_key,
             name_stripped,
             given_stripped,
             birth_year: person.date_of_birth.map(|d| d.year()),
