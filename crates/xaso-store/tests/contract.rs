@@ -3548,3 +3548,116 @@ fn a_lookup_hint_missing_or_wrong_falls_back_to_the_personal_id_index() {
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The secondary indexes of `persons` (name, SQL), as SQLite lists them.
+fn sqlite_person_indexes(db: &std::path::Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT name, sql FROM sqlite_schema
+             WHERE type = 'index' AND tbl_name = 'persons' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Where each secondary index of `persons` starts in the file: a rebuilt index starts elsewhere.
+fn sqlite_person_index_roots(db: &std::path::Path) -> Vec<i64> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT rootpage FROM sqlite_schema
+             WHERE type = 'index' AND tbl_name = 'persons' AND sql IS NOT NULL ORDER BY name",
+        )
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn sqlite_integrity(db: &std::path::Path) -> String {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// `n` persons with IDs from `first` on, half of them named "Đặng Thị Thuý".
+fn numbered_persons(first: u32, n: u32) -> Vec<Person> {
+    (first..first + n)
+        .map(|i| {
+            let name = if i % 2 == 0 {
+                "Đặng Thị Thuý"
+            } else {
+                "Nguyễn Văn Hoà"
+            };
+            let mut p = person(&format!("038075{i:06}"), name, "1975", Sex::Male);
+            p.household_id = Some(format!("HK-{}", i / 4));
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn sqlite_a_big_load_rebuilds_the_indexes_it_dropped_and_a_refused_one_keeps_them() {
+    let dir = std::env::temp_dir().join(format!("xaso-contract-{}", unique()));
+    let db = dir.join("xaso.db");
+    let store = xaso_store::SqliteStore::open_dir(&dir)
+        .unwrap()
+        .with_index_rebuild_after(10);
+    let indexes = sqlite_person_indexes(&db);
+    assert_eq!(indexes.len(), 5, "{indexes:?}");
+    let roots = sqlite_person_index_roots(&db);
+    let load = |persons: Vec<Person>, accept: bool| {
+        let mut items = persons
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| LoadItem::person(i + 2, p).unwrap());
+        store
+            .load(&mut items, &change("loader"), &mut |c| {
+                accept && c.is_empty()
+            })
+            .unwrap()
+    };
+
+    // A first load past the threshold: the indexes come back, the same and complete.
+    assert!(load(numbered_persons(1, 60), true).committed);
+    assert_eq!(sqlite_person_indexes(&db), indexes);
+    let roots_after_rebuild = sqlite_person_index_roots(&db);
+    assert!(
+        roots.iter().zip(&roots_after_rebuild).all(|(a, b)| a != b),
+        "every index was rebuilt: {roots:?} → {roots_after_rebuild:?}"
+    );
+    assert_eq!(sqlite_integrity(&db), "ok");
+    assert_eq!(search(&store, "Dang Thi Thuy", Some(1975)).len(), 30);
+    assert_eq!(search(&store, "Nguyễn Văn Hòa", None).len(), 30);
+    assert_eq!(store.household_members("HK-3").unwrap().len(), 4);
+
+    // A load refused after the indexes were dropped leaves the register as it was.
+    let mut refused = numbered_persons(1000, 100);
+    refused.push(numbered_persons(5, 1).remove(0)); // already in the register
+    let summary = load(refused, true);
+    assert!(!summary.committed);
+    assert_eq!(store.count_persons().unwrap(), 60);
+    assert_eq!(sqlite_person_indexes(&db), indexes);
+    assert_eq!(sqlite_person_index_roots(&db), roots_after_rebuild);
+    assert_eq!(sqlite_integrity(&db), "ok");
+
+    // A small load into a bigger register keeps the indexes up to date as it goes.
+    assert!(load(numbered_persons(2000, 20), true).committed);
+    assert_eq!(store.count_persons().unwrap(), 80);
+    assert_eq!(search(&store, "Dang Thi Thuy", None).len(), 40);
+    assert_eq!(sqlite_person_indexes(&db), indexes);
+    assert_eq!(
+        sqlite_person_index_roots(&db),
+        roots_after_rebuild,
+        "not rebuilt for a load smaller than the register"
+    );
+    assert_eq!(sqlite_integrity(&db), "ok");
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
