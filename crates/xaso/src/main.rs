@@ -353,6 +353,12 @@ enum TokenWhat {
     },
 }
 
+/// Memory is allocated on one thread and freed on another all the time (the importer's rows,
+/// the audit records handed to the writer thread); mimalloc frees those without the arena
+/// locks of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     init_tracing();
     let cli = Cli::parse();
