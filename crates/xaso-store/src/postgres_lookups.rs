@@ -14,7 +14,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio_postgres::error::Severity;
 use tokio_postgres::{Client, Config, NoTls, Statement};
@@ -22,6 +22,9 @@ use xaso_domain::PersonalId;
 
 use crate::postgres::{raw_person, BY_ID};
 use crate::{AsyncPersonReader, RawPerson, Result, StoreError, StoreFuture};
+
+/// How long opening a lookup connection may take, unless the URL says (`connect_timeout`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The lookup connections of one [`crate::postgres::PgStore`]. Opens nothing until asked.
 pub(crate) struct PgLookups {
@@ -69,6 +72,10 @@ impl PgLookups {
             .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))?;
         if config.get_application_name().is_none() {
             config.application_name(application_name(schema));
+        }
+        // An unreachable server fails the lookups waiting on an opening in bounded time.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
         Ok(PgLookups {
             config,
@@ -210,4 +217,43 @@ fn reason(e: &tokio_postgres::Error) -> String {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_server_fails_lookups_with_the_opening_error() {
+        // Nothing listens on port 1: every connection is refused at once.
+        let lookups =
+            Arc::new(PgLookups::new("postgres://xaso@127.0.0.1:1/none", Some("s_1"), 2).unwrap());
+        assert_eq!(
+            lookups.config.get_application_name(),
+            Some("xaso-lookup s_1")
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let opened = lookups.open_connections().await;
+            assert!(matches!(opened, Err(StoreError::Open(_))), "{opened:?}");
+            let id = PersonalId::parse("038075000001").unwrap();
+            let tasks: Vec<_> = (0..20)
+                .map(|_| {
+                    let (lookups, id) = (lookups.clone(), id.clone());
+                    tokio::spawn(async move { lookups.get_person_raw(&id).await })
+                })
+                .collect();
+            for t in tasks {
+                let got = t.await.unwrap();
+                assert!(
+                    matches!(&got, Err(StoreError::Open(m)) if m.contains("cannot connect")),
+                    "{got:?}"
+                );
+            }
+        });
+    }
 }
