@@ -506,6 +506,8 @@ fn run_postgres(ctx: &Ctx) -> Result<report::StoreRun, String> {
     fresh_dir(&root)?;
     let data = root.join("xaso-data");
     let logs = ctx.cfg.out_dir.join("logs");
+    // Made by the SQLite run too, which --skip-sqlite leaves out.
+    std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
 
     let token = create_token(ctx, &data, Some(&xaso_url))?;
     procs::output(Command::new("psql").args([

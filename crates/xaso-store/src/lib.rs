@@ -9,6 +9,10 @@
 //! - Comparison keys (name keys, birth year) are derived from the record on every write; they are
 //!   never what a person typed.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use xaso_domain::register::{Household, Person, ResidenceEvent};
@@ -62,6 +66,8 @@ pub mod postgres;
 mod postgres_citizens;
 #[cfg(feature = "postgres")]
 mod postgres_dossiers;
+#[cfg(feature = "postgres")]
+mod postgres_lookups;
 pub mod sqlite;
 mod sqlite_citizens;
 mod sqlite_dossiers;
@@ -120,6 +126,16 @@ pub struct RawPerson {
 }
 
 impl RawPerson {
+    /// The record parsed: what [`RegisterStore::get_person`] gives for the same row.
+    pub fn to_stored(&self) -> Result<StoredPerson> {
+        Ok(StoredPerson {
+            person: person_from_json(&self.json)?,
+            version: self.version,
+            updated_at: self.updated_at.clone(),
+            updated_by: self.updated_by.clone(),
+        })
+    }
+
     /// The JSON of a [`StoredPerson`] (the record's fields, then version and who/when), built
     /// in one buffer without parsing the record.
     pub fn to_stored_json(&self) -> Vec<u8> {
@@ -1145,6 +1161,23 @@ pub trait OidcStore: Send + Sync {
     fn remember_jti(&self, client_id: &str, jti: &str, expires_at: &str) -> Result<()>;
 }
 
+/// A store's answer that is awaited: boxed, so that [`AsyncPersonReader`] stays object-safe.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// Lookups by personal ID that hold no thread while the database answers, for a backend across
+/// the network (PostgreSQL), whose synchronous reads each cost a blocking thread. Given by
+/// [`Store::async_person_reader`]. Its futures must run on a Tokio runtime, which also runs its
+/// connections' tasks (a server's runtime, for as long as it serves).
+pub trait AsyncPersonReader: Send + Sync {
+    /// The same answer as [`RegisterStore::get_person_raw`]: the same stored JSON, passed on
+    /// unparsed, and the same errors.
+    fn get_person_raw<'a>(&'a self, id: &'a PersonalId) -> StoreFuture<'a, Option<RawPerson>>;
+
+    /// Opens the connections now (a server calls it as it starts, so that its first requests
+    /// do not pay for them). A connection missing or closed is opened by the next lookup anyway.
+    fn open_connections(&self) -> StoreFuture<'_, ()>;
+}
+
 /// Everything the services need from a backend.
 pub trait Store:
     RegisterStore
@@ -1170,6 +1203,13 @@ pub trait Store:
     /// that run and exit do not need it).
     fn prepare_to_serve(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// The asynchronous lookups by personal ID, where the backend has them (PostgreSQL). `None`
+    /// where reads are in-process and run in place ([`Store::reads_inline`], SQLite). Every
+    /// other call is synchronous.
+    fn async_person_reader(&self) -> Option<Arc<dyn AsyncPersonReader>> {
+        None
     }
 }
 

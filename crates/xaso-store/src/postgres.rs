@@ -4,6 +4,8 @@
 //! round trip. The audit log has a connection of its own, so the audit writer never queues
 //! behind readers. Bulk loads stream through COPY in one transaction: straight into `persons`
 //! when the register is empty, else through a temporary table that is checked and moved.
+//! A server's lookups by personal ID run on asynchronous connections instead
+//! ([`Store::async_person_reader`], `postgres_lookups.rs`).
 
 use std::cell::Cell;
 use std::collections::hash_map::{Entry, RandomState};
@@ -11,7 +13,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
 use std::io::Write;
 use std::sync::mpsc::{self, RecvTimeoutError, SyncSender, TrySendError};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
 use postgres::types::ToSql;
@@ -19,14 +21,16 @@ use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use xaso_domain::register::{Household, Person, ResidenceEvent};
 use xaso_domain::PersonalId;
 
+use crate::postgres_lookups::PgLookups;
 use crate::{
     keep_given_name_matches, now_rfc3339, person_from_json, person_json, prefix_upper_bound,
-    rank_name_results, strings_from_json, strings_json, ApiTokenRecord, AuditFilter, AuditRecord,
-    AuditStore, ChangeMeta, CommitDecision, DecisionFilter, LoadConflict, LoadItem, LoadSummary,
-    MetaStore, NameMatch, NameQuery, NewDecision, NewRun, OfficerRecord, OfficerStore, PersonKeys,
-    PersonVersion, PreparedPerson, RawPerson, ReconcileDecision, ReconcileRow, ReconcileRun,
-    ReconcileStore, RegisterStore, Result, ReviewDecision, RowCandidate, RowFilter, RowResolution,
-    RunFilter, RunStatus, SessionRecord, Store, StoreError, StoredPerson, TokenStore,
+    rank_name_results, strings_from_json, strings_json, ApiTokenRecord, AsyncPersonReader,
+    AuditFilter, AuditRecord, AuditStore, ChangeMeta, CommitDecision, DecisionFilter, LoadConflict,
+    LoadItem, LoadSummary, MetaStore, NameMatch, NameQuery, NewDecision, NewRun, OfficerRecord,
+    OfficerStore, PersonKeys, PersonVersion, PreparedPerson, RawPerson, ReconcileDecision,
+    ReconcileRow, ReconcileRun, ReconcileStore, RegisterStore, Result, ReviewDecision,
+    RowCandidate, RowFilter, RowResolution, RunFilter, RunStatus, SessionRecord, Store, StoreError,
+    StoredPerson, TokenStore,
 };
 
 const MIGRATIONS: &[&str] = &[
@@ -168,6 +172,9 @@ pub struct PgStore {
     size: usize,
     /// The audit log's own connection, used by one writer at a time.
     audit: Mutex<Option<PgConn>>,
+    /// Lookups by personal ID on asynchronous connections, for the server (opened on its
+    /// runtime when it starts).
+    lookups: Arc<PgLookups>,
 }
 
 thread_local! {
@@ -250,6 +257,8 @@ impl PgStore {
             }),
             size: (cores * 3).clamp(4, 32),
             audit: Mutex::new(None),
+            // Concurrent lookups share a connection (pipelined), so one per core is enough.
+            lookups: Arc::new(PgLookups::new(url, schema, cores.clamp(2, 16))?),
         };
         let mut first = store.new_conn()?;
         store.migrate(&mut first.client)?;
@@ -429,7 +438,7 @@ const BY_NAME_STRIPPED: NameStatements = NameStatements {
 const BY_GIVEN: &str = select_persons!("WHERE given_stripped = $1 ORDER BY birth_year LIMIT $2");
 const BY_GIVEN_YEAR: &str =
     select_persons!("WHERE given_stripped = $1 AND birth_year = $2 LIMIT $3");
-const BY_ID: &str = select_persons!("WHERE personal_id = $1");
+pub(crate) const BY_ID: &str = select_persons!("WHERE personal_id = $1");
 const BY_CMND: &str = select_persons!("WHERE old_cmnd = $1 ORDER BY personal_id LIMIT 50");
 const BY_HOUSEHOLD: &str = select_persons!("WHERE household_id = $1 ORDER BY personal_id");
 const ALL_PERSONS: &str = select_persons!("ORDER BY personal_id");
@@ -570,6 +579,16 @@ fn to_stored(row: &Row) -> Result<StoredPerson> {
     let data: &str = row.try_get(0)?;
     Ok(StoredPerson {
         person: person_from_json(data.as_bytes())?,
+        version: row.try_get(1)?,
+        updated_at: row.try_get(2)?,
+        updated_by: row.try_get(3)?,
+    })
+}
+
+/// A row of [`BY_ID`] with the record as stored: passed on unparsed.
+pub(crate) fn raw_person(row: Row) -> Result<RawPerson> {
+    Ok(RawPerson {
+        json: row.try_get::<_, String>(0)?.into_bytes(),
         version: row.try_get(1)?,
         updated_at: row.try_get(2)?,
         updated_by: row.try_get(3)?,
@@ -773,14 +792,7 @@ impl RegisterStore for PgStore {
         // The record is stored as JSON text, as written: it is passed on unparsed.
         self.conn()?
             .query_opt(BY_ID, &[&id.as_str()])?
-            .map(|row| {
-                Ok(RawPerson {
-                    json: row.try_get::<_, String>(0)?.into_bytes(),
-                    version: row.try_get(1)?,
-                    updated_at: row.try_get(2)?,
-                    updated_by: row.try_get(3)?,
-                })
-            })
+            .map(raw_person)
             .transpose()
     }
 
@@ -1874,5 +1886,9 @@ impl ReconcileStore for PgStore {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn async_person_reader(&self) -> Option<Arc<dyn AsyncPersonReader>> {
+        Some(self.lookups.clone())
     }
 }

@@ -543,6 +543,58 @@ fn raw_reads_give_the_same_document(store: &dyn Store) {
     assert!(store.get_person_raw(&id("038075999999")).unwrap().is_none());
 }
 
+/// The personal IDs of [`family`] and one nobody has, with the synchronous raw reads' answers.
+fn raw_answers(store: &dyn Store) -> Vec<(PersonalId, Option<xaso_store::RawPerson>)> {
+    family()
+        .into_iter()
+        .map(|p| p.personal_id)
+        .chain([id("038075999999")])
+        .map(|pid| {
+            let raw = store.get_person_raw(&pid).unwrap();
+            (pid, raw)
+        })
+        .collect()
+}
+
+fn async_reads_give_the_same_bytes(store: &dyn Store) {
+    load_family(store);
+    let Some(reader) = store.async_person_reader() else {
+        // A backend without one reads in place (SQLite).
+        assert!(store.reads_inline(), "{}", store.backend());
+        return;
+    };
+    // Taken before the runtime: the synchronous client must not run inside one.
+    let expected = raw_answers(store);
+    assert!(expected.iter().filter(|(_, raw)| raw.is_some()).count() == 4);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        reader.open_connections().await.unwrap();
+        // One after another, round every connection more than once.
+        for _ in 0..3 {
+            for (pid, want) in &expected {
+                assert_eq!(&reader.get_person_raw(pid).await.unwrap(), want, "{pid}");
+            }
+        }
+        // Many at once, pipelined on shared connections.
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                let reader = reader.clone();
+                let (pid, want) = expected[i % expected.len()].clone();
+                tokio::spawn(async move {
+                    assert_eq!(reader.get_person_raw(&pid).await.unwrap(), want, "{pid}");
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+}
+
 fn a_refused_first_load_leaves_an_empty_register(store: &dyn Store) {
     let mut items = family()
         .into_iter()
@@ -3025,6 +3077,7 @@ contract!(
     tokens_are_found_by_hash,
     meta_round_trips,
     raw_reads_give_the_same_document,
+    async_reads_give_the_same_bytes,
     a_long_audit_log_reads_newest_first_by_any_filter,
     a_refused_first_load_leaves_an_empty_register,
     a_household_repeated_in_a_load_keeps_its_last_version,
@@ -3390,6 +3443,79 @@ fn pg_attachment_bytes_are_stored_once() {
         .unwrap()
         .get(0);
     assert_eq!(sha, ABC_SHA256);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_async_lookups_recover_from_killed_connections() {
+    let (s, cleanup) = postgres();
+    let Cleanup::Schema(url, schema) = &cleanup else {
+        unreachable!()
+    };
+    load_family(s.as_ref());
+    let expected = raw_answers(s.as_ref());
+    let reader = s.async_person_reader().unwrap();
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let name = format!("xaso-lookup {schema}");
+    let backends = |admin: &mut postgres::Client| -> Vec<i32> {
+        admin
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE application_name = $1 ORDER BY pid",
+                &[&name],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let until_gone = |admin: &mut postgres::Client, gone: &[i32]| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while backends(admin).iter().any(|p| gone.contains(p)) {
+            assert!(std::time::Instant::now() < deadline, "{gone:?} did not end");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    // On a current-thread runtime the connections' tasks run only while a lookup does, so the
+    // lookup finds its connection broken under it; on a multi-thread one the tasks see the
+    // end first. The second runtime also finds the first one's connections gone with it.
+    let runtimes = [
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    ];
+    let mut previous = Vec::new();
+    for runtime in runtimes {
+        runtime.block_on(reader.open_connections()).unwrap();
+        until_gone(&mut admin, &previous);
+        let before = backends(&mut admin);
+        assert!(before.len() >= 2, "{before:?}");
+        for pid in &before {
+            let killed: bool = admin
+                .query_one("SELECT pg_terminate_backend($1)", &[pid])
+                .unwrap()
+                .get(0);
+            assert!(killed, "{pid}");
+        }
+        until_gone(&mut admin, &before);
+        // The very next lookups, on every connection, answer as the synchronous reads did.
+        runtime.block_on(async {
+            for _ in 0..2 {
+                for (pid, want) in &expected {
+                    assert_eq!(&reader.get_person_raw(pid).await.unwrap(), want, "{pid}");
+                }
+            }
+        });
+        let after = backends(&mut admin);
+        assert_eq!(after.len(), before.len(), "{before:?} → {after:?}");
+        assert!(after.iter().all(|p| !before.contains(p)), "{after:?}");
+        previous = after;
+    }
 }
 
 /// Set in the child process of the killed-save tests: where its store is.

@@ -17,7 +17,7 @@ use xaso_domain::register::{Person, ResidenceEvent};
 use xaso_domain::role::Role;
 use xaso_domain::{name, PersonalId};
 use xaso_identity::{Principal, PrincipalKind};
-use xaso_store::{AuditFilter, AuditRecord, ChangeMeta, NameQuery, StoredPerson};
+use xaso_store::{AuditFilter, AuditRecord, ChangeMeta, NameQuery, RawPerson, StoredPerson};
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -198,6 +198,40 @@ pub(crate) async fn blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || f(store.as_ref())).await??)
 }
 
+/// A person by personal ID, the record as stored: on the store's asynchronous reader where it
+/// has one (PostgreSQL: no blocking thread, pipelined connections), else as any other read.
+pub(crate) async fn find_person_raw(
+    state: &AppState,
+    id: &PersonalId,
+) -> Result<Option<RawPerson>, ApiError> {
+    match &state.person_reader {
+        Some(reader) => Ok(reader.get_person_raw(id).await?),
+        None => {
+            let id = id.clone();
+            read(state, move |s| s.get_person_raw(&id)).await
+        }
+    }
+}
+
+/// A person by personal ID, parsed: [`find_person_raw`] parsed here where the store has an
+/// asynchronous reader, else the store's own [`xaso_store::RegisterStore::get_person`].
+pub(crate) async fn find_person(
+    state: &AppState,
+    id: &PersonalId,
+) -> Result<Option<StoredPerson>, ApiError> {
+    match &state.person_reader {
+        Some(reader) => Ok(reader
+            .get_person_raw(id)
+            .await?
+            .map(|raw| raw.to_stored())
+            .transpose()?),
+        None => {
+            let id = id.clone();
+            read(state, move |s| s.get_person(&id)).await
+        }
+    }
+}
+
 fn parse_id(raw: &str) -> Result<PersonalId, ApiError> {
     PersonalId::parse(raw).map_err(|e| ApiError::invalid("personal_id", e.to_string()))
 }
@@ -216,8 +250,7 @@ async fn get_person(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&raw)?;
-    let lookup = id.clone();
-    let found = read(&state, move |s| s.get_person_raw(&lookup)).await?;
+    let found = find_person_raw(&state, &id).await?;
     // A miss is audited too: probing for who is registered is itself an access.
     audited(
         &state,
@@ -371,17 +404,11 @@ pub(crate) async fn run_search(
     route: &str,
 ) -> Result<Vec<StoredPerson>, ApiError> {
     let results = match query {
-        SearchQuery::Qr(card) => {
-            let id = card.personal_id.clone();
-            read(state, move |s| s.get_person(&id))
-                .await?
-                .into_iter()
-                .collect()
-        }
-        SearchQuery::PersonalId(id) => read(state, move |s| s.get_person(&id))
+        SearchQuery::Qr(card) => find_person(state, &card.personal_id)
             .await?
             .into_iter()
             .collect(),
+        SearchQuery::PersonalId(id) => find_person(state, &id).await?.into_iter().collect(),
         SearchQuery::Cmnd(cmnd) => read(state, move |s| s.find_by_cmnd(&cmnd)).await?,
         SearchQuery::Name(query) => read(state, move |s| s.search_by_name(&query)).await?,
     };
@@ -708,8 +735,7 @@ async fn card_qr(
     body: String,
 ) -> Result<Json<CardAnswer>, ApiError> {
     let card = xaso_card::parse_qr(&body).map_err(|e| ApiError::invalid(e.field, e.to_string()))?;
-    let id = card.personal_id.clone();
-    let person = read(&state, move |s| s.get_person(&id)).await?;
+    let person = find_person(&state, &card.personal_id).await?;
     audited(
         &state,
         vec![audit_record(

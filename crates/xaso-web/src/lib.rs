@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use axum::routing::get;
 use axum::Router;
-use xaso_store::Store;
+use xaso_store::{AsyncPersonReader, Store};
 
 pub use audit::AuditSink;
 pub use pages::WebConfig;
@@ -38,6 +38,9 @@ pub struct AppState {
     /// The one-stop shop: catalogue, calendar, unit. Replaced whole when an admin edits the
     /// catalogue or the calendar; readers keep the snapshot they took.
     shop: Arc<std::sync::RwLock<Arc<shop::Shop>>>,
+    /// The store's asynchronous lookups by personal ID, where it has them (PostgreSQL); their
+    /// connections are opened by [`serve`], on the server's runtime.
+    pub(crate) person_reader: Option<Arc<dyn AsyncPersonReader>>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             audit: AuditSink::start(store.clone()),
             tokens: api::TokenCache::default(),
             web: Arc::new(web),
+            person_reader: store.async_person_reader(),
             store,
         })
     }
@@ -87,6 +91,13 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then drains in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    if let Some(reader) = &state.person_reader {
+        if let Err(e) = reader.open_connections().await {
+            tracing::warn!(
+                "the store's lookup connections are not open yet ({e}); each lookup tries again"
+            );
+        }
+    }
     let audit = state.audit.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, app)

@@ -1032,15 +1032,48 @@ fn pg_import_serve_and_look_up() {
     let server = Server::start_with(&data_arg(dir.path()), &["--database-url", url]);
     server.printed_until("postgres (4 persons)");
 
-    let (s, p) = server.get_json("/api/v1/persons/038177000002", token);
+    let path = "/api/v1/persons/038177000002";
+    let (s, first) = server.request("GET", path, Some(token), None);
     assert_eq!(s, 200);
+    let p: serde_json::Value = serde_json::from_str(&first).unwrap();
     assert_eq!(p["full_name"], "Lê Thị Hoà");
+    assert_eq!(
+        server
+            .request("GET", "/api/v1/persons/038075999999", Some(token), None)
+            .0,
+        404
+    );
     let (_, r) = server.get_json("/api/v1/persons?q=tran%20duc%20hoa", token);
     assert_eq!(r["results"][0]["personal_id"], "001090000004");
+    let (_, r) = server.get_json("/api/v1/persons?q=038177000002", token);
+    assert_eq!(r["results"][0]["full_name"], "Lê Thị Hoà");
     let (_, h) = server.get_json("/api/v1/households/HK-1", token);
     assert_eq!(h["members"].as_array().unwrap().len(), 3);
+
+    // The lookups' own connections, killed under the running server: the next lookups open
+    // new ones and answer the same bytes.
+    let killed = Command::new("psql")
+        .args([&db.admin_url, "-v", "ON_ERROR_STOP=1", "-qAtc"])
+        .arg(format!(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = '{}' AND application_name = 'xaso-lookup'",
+            db.name
+        ))
+        .output()
+        .unwrap();
+    let killed = String::from_utf8_lossy(&killed.stdout).trim().to_string();
+    assert!(killed.parse::<u32>().unwrap() >= 2, "{killed}");
+    for _ in 0..8 {
+        assert_eq!(
+            server.request("GET", path, Some(token), None),
+            (200, first.clone())
+        );
+    }
+
     let (_, a) = server.get_json("/api/v1/audit?subject=038177000002", token);
     assert_eq!(a["records"][0]["actor"], "pg");
+    // Every access to the person was audited: 9 lookups, the search, the household.
+    assert_eq!(a["records"].as_array().unwrap().len(), 11, "{a}");
     drop(server);
 }
 
