@@ -299,6 +299,9 @@ pub struct PhaseResult {
     /// CPU time (user + system) the server and the load generator spent during the phase.
     pub server_cpu: Option<Duration>,
     pub loadgen_cpu: Option<Duration>,
+    /// CPU time of the database server's processes (PostgreSQL's backends; `None` for SQLite,
+    /// which runs inside the server).
+    pub database_cpu: Option<Duration>,
 }
 
 impl PhaseResult {
@@ -429,6 +432,7 @@ where
         first_problem: None,
         server_cpu: None,
         loadgen_cpu: None,
+        database_cpu: None,
     };
     for r in results {
         out.latencies_us.extend_from_slice(&r.latencies_us);

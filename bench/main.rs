@@ -638,9 +638,22 @@ fn serve_and_load(
     for (i, w) in workloads.iter().enumerate() {
         http::run_phase(addr, w, ctx.cfg.connections, warmup, 1000 + i as u64)?;
         server.check_alive()?;
-        let cpu_before = (procs::proc_cpu(Some(server.pid())), procs::proc_cpu(None));
+        let database_cpu = || url.and_then(|_| procs::processes_cpu_named("postgres"));
+        let cpu_before = (
+            procs::proc_cpu(Some(server.pid())),
+            procs::proc_cpu(None),
+            database_cpu(),
+        );
         let mut r = http::run_phase(addr, w, ctx.cfg.connections, seconds, 2000 + i as u64)?;
-        let cpu_after = (procs::proc_cpu(Some(server.pid())), procs::proc_cpu(None));
+        let cpu_after = (
+            procs::proc_cpu(Some(server.pid())),
+            procs::proc_cpu(None),
+            database_cpu(),
+        );
+        r.database_cpu = cpu_after
+            .2
+            .zip(cpu_before.2)
+            .map(|(a, b)| a.saturating_sub(b));
         r.server_cpu = cpu_after
             .0
             .zip(cpu_before.0)
@@ -651,7 +664,7 @@ fn serve_and_load(
             .map(|(a, b)| a.saturating_sub(b));
         server.check_alive()?;
         eprintln!(
-            "   {:<8} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  CPU/request: server {:.1} µs, load generator {:.1} µs  ({} ok, {} 404, {} other, {} failed){}",
+            "   {:<8} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms  CPU/request: server {:.1} µs, load generator {:.1} µs{}  ({} ok, {} 404, {} other, {} failed){}",
             r.name,
             r.throughput(),
             r.percentile_ms(50.0).unwrap_or(f64::NAN),
@@ -659,6 +672,9 @@ fn serve_and_load(
             r.max_ms().unwrap_or(f64::NAN),
             r.cpu_us_per_request(r.server_cpu).unwrap_or(f64::NAN),
             r.cpu_us_per_request(r.loadgen_cpu).unwrap_or(f64::NAN),
+            r.cpu_us_per_request(r.database_cpu)
+                .map(|us| format!(", PostgreSQL {us:.1} µs"))
+                .unwrap_or_default(),
             r.status_2xx,
             r.status_404,
             r.status_other,

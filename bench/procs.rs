@@ -209,6 +209,35 @@ pub fn proc_cpu(pid: Option<u32>) -> Option<Duration> {
     ))
 }
 
+/// User plus system CPU time so far of every process whose command name is `name` (all of
+/// PostgreSQL's processes are `postgres`), from `/proc/PID/stat`.
+pub fn processes_cpu_named(name: &str) -> Option<Duration> {
+    let mut ticks = 0u64;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        // A process may end between the listing and the read: skip it.
+        let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (text.find('('), text.rfind(')')) else {
+            continue;
+        };
+        if &text[open + 1..close] != name {
+            continue;
+        }
+        let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
+        let utime = fields.get(11).and_then(|f| f.parse::<u64>().ok());
+        let stime = fields.get(12).and_then(|f| f.parse::<u64>().ok());
+        ticks += utime.unwrap_or(0) + stime.unwrap_or(0);
+    }
+    Some(Duration::from_secs_f64(
+        ticks as f64 / clock_ticks_per_second(),
+    ))
+}
+
 fn clock_ticks_per_second() -> f64 {
     static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
     *TICKS.get_or_init(|| {
