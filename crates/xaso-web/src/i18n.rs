@@ -169,7 +169,8 @@ catalogue! {
     totp_off: "Đang tắt.", "Off.";
     totp_enable: "Bật xác thực hai lớp", "Turn on two-step verification";
     totp_disable: "Tắt xác thực hai lớp", "Turn off two-step verification";
-    totp_setup: "Thêm tài khoản vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…) bằng khoá bí mật dưới đây, rồi nhập mã ứng dụng hiển thị.", "Add the account to an authenticator app (Google Authenticator, Microsoft Authenticator…) with the secret key below, then enter the code it shows.";
+    totp_setup: "Thêm tài khoản vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator…): quét mã QR, hoặc nhập khoá bí mật dưới đây, rồi nhập mã ứng dụng hiển thị.", "Add the account to an authenticator app (Google Authenticator, Microsoft Authenticator…): scan the QR code, or type the secret key below, then enter the code it shows.";
+    totp_scan: "Quét bằng ứng dụng xác thực", "Scan with the authenticator app";
     totp_secret: "Khoá bí mật", "Secret key";
     totp_enabled: "Đã bật xác thực hai lớp.", "Two-step verification is on.";
     totp_disabled: "Đã tắt xác thực hai lớp.", "Two-step verification is off.";

@@ -26,7 +26,8 @@ use super::{verify_password, Citizen, Fail, Me};
 use crate::api::{blocking, read};
 use crate::i18n::Lang;
 use crate::pages::auth::{
-    check_totp_enrolment, forget_pending_totp, remember_pending_totp, TotpEnrolment,
+    check_totp_enrolment, forget_pending_totp, remember_pending_totp, totp_setup_help,
+    TotpEnrolment,
 };
 use crate::pages::dossiers::{column_heads, status_code, tr};
 use crate::pages::register::{address_text, sex_text};
@@ -670,9 +671,7 @@ fn account_view(
         section {
             h2 { (m.totp_section) }
             @if let Some((secret, uri)) = &totp_setup {
-                p { (m.totp_setup) }
-                p { (m.totp_secret) ": " code.secret { (group(secret)) } }
-                p.muted { code { (uri) } }
+                (totp_setup_help(m, secret, uri))
                 form method="post" action="/cong-dan/tai-khoan/totp/xac-nhan" {
                     (me.csrf_field(state))
                     label for="code" { (m.totp_code) }
@@ -705,16 +704,6 @@ fn account_view(
         body,
         StatusCode::OK,
     )
-}
-
-/// "ABCDEFGH..." as "ABCD EFGH ..." for typing into a phone.
-fn group(secret: &str) -> String {
-    secret
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[derive(Debug, Default, Deserialize)]

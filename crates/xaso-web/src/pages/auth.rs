@@ -629,9 +629,7 @@ fn account_page(
             section {
                 h2 { (m.totp_section) }
                 @if let Some((secret, uri)) = &totp_setup {
-                    p { (m.totp_setup) }
-                    p { (m.totp_secret) ": " code.secret { (group(secret)) } }
-                    p.muted { code { (uri) } }
+                    (totp_setup_help(m, secret, uri))
                     form method="post" action="/account/totp/confirm" {
                         (officer.csrf_field())
                         label for="code" { (m.totp_code) }
@@ -772,6 +770,22 @@ pub(crate) fn forget_pending_totp(state: &AppState, key: &str) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .remove(key);
+}
+
+/// How to add the account to an authenticator app: the `otpauth://` URI as a QR code to scan,
+/// and the secret to type for an app that cannot scan.
+pub(crate) fn totp_setup_help(m: &crate::i18n::Messages, secret: &str, uri: &str) -> maud::Markup {
+    html! {
+        p { (m.totp_setup) }
+        div.qr-block {
+            figure #totp-qr {
+                (crate::pages::dossiers::qr_svg(uri))
+                figcaption { (m.totp_scan) }
+            }
+        }
+        p { (m.totp_secret) ": " code.secret { (group(secret)) } }
+        p.muted { code { (uri) } }
+    }
 }
 
 /// What became of a TOTP enrolment confirmation.

@@ -492,6 +492,7 @@ fn cli_accounts_must_change_the_one_time_password_and_wrong_passwords_lock() {
         .next()
         .unwrap()
         .replace(' ', "");
+    super::assert_totp_qr_holds_the_uri(&setup.body, &secret);
     let secret = TotpSecret::from_base32(&secret).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -65,6 +65,32 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The authenticator set-up on an account page: the QR code holds exactly the `otpauth://`
+/// URI the page prints (rendered as the server renders it), and that URI carries `secret`.
+pub fn assert_totp_qr_holds_the_uri(body: &str, secret: &str) {
+    let uri = body
+        .split("<p class=\"muted\"><code>otpauth://")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .map(|u| format!("otpauth://{}", u.replace("&amp;", "&")))
+        .expect("the page prints the otpauth:// URI");
+    assert!(uri.contains(&format!("secret={secret}&")), "{uri}");
+    let shown = body
+        .split("<figure id=\"totp-qr\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</svg>").next())
+        .map(|svg| format!("{svg}</svg>"))
+        .expect("the page shows the QR code");
+    let expected = qrcode::QrCode::new(uri.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(150, 150)
+        .quiet_zone(true)
+        .build();
+    let expected = &expected[expected.find("<svg").unwrap()..];
+    assert_eq!(shown, expected, "the QR code holds the URI the page prints");
+}
+
 pub fn form_encode(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
@@ -849,6 +875,7 @@ fn a_second_factor_is_enrolled_then_required_and_codes_are_not_replayed() {
         .next()
         .unwrap()
         .replace(' ', "");
+    assert_totp_qr_holds_the_uri(&setup.body, &secret_text);
     let secret = TotpSecret::from_base32(&secret_text).unwrap();
     let now = || {
         std::time::SystemTime::now()
