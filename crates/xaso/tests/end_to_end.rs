@@ -818,10 +818,48 @@ fn a_killed_import_leaves_the_register_as_it_was() {
         5,
         "header + the 4 persons from before"
     );
+    // Killed at the very end, with the indexes it dropped rebuilt but not committed: the
+    // register and its indexes are as they were.
+    let db = dir.path().join("data").join("xaso.db");
+    let indexes = || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'persons' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        let persons: i64 = conn
+            .query_row("SELECT count(*) FROM persons", [], |r| r.get(0))
+            .unwrap();
+        (names, check, persons)
+    };
+    let before = indexes();
+    assert_eq!(before.0.len(), 6, "{:?}", before.0);
+    assert_eq!((before.1.as_str(), before.2), ("ok", 4));
+    let out = Command::new(XASO)
+        .args(["import", "registry", "--data", &data, big.to_str().unwrap()])
+        .env("XASO_LOG", "warn")
+        .env("XASO_TEST_ABORT_IN", "load_commit")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the hook aborts the import");
+    assert_eq!(indexes(), before);
+
     // And the same import, run to the end, works.
     let out = xaso(&["import", "registry", "--data", &data, big.to_str().unwrap()]);
     ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("imported 200000 persons"));
+    let after = indexes();
+    assert_eq!(
+        after.0, before.0,
+        "the indexes dropped for the load are back"
+    );
+    assert_eq!((after.1.as_str(), after.2), ("ok", 200_004));
 }
 
 #[test]
