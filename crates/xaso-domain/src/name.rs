@@ -170,8 +170,9 @@ fn nfc_owned(s: String) -> String {
 
 /// Syllables remembered by [`push_toned`] per thread: names draw on a few thousand syllables,
 /// so an import of a million names looks almost all of them up instead of decomposing and
-/// recomposing each again.
-const TONE_MEMO_MAX: usize = 1 << 16;
+/// recomposing each again. Bounded (about 2 MiB a thread at most) because search queries are
+/// typed by anyone.
+const TONE_MEMO_MAX: usize = 1 << 14;
 /// Longer words are not remembered (no Vietnamese syllable is this long).
 const TONE_MEMO_WORD_MAX: usize = 32;
 
