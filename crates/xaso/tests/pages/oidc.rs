@@ -105,7 +105,12 @@ pub(super) fn rp_http(
 /// A citizen account for a resident (the command desks without a browser use); its one-time
 /// password.
 fn citizen_account(data: &str, personal_id: &str, level: &str) -> String {
-    let out = ok(&xaso(&[
+    citizen_account_with(data, &[], personal_id, level)
+}
+
+/// [`citizen_account`] with the arguments that choose the store.
+fn citizen_account_with(data: &str, extra: &[&str], personal_id: &str, level: &str) -> String {
+    let mut args = vec![
         "admin",
         "citizen",
         "create",
@@ -115,7 +120,9 @@ fn citizen_account(data: &str, personal_id: &str, level: &str) -> String {
         personal_id,
         "--level",
         level,
-    ]));
+    ];
+    args.extend_from_slice(extra);
+    let out = ok(&xaso(&args));
     let out = out.trim();
     if out.starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(out).unwrap();
@@ -780,15 +787,31 @@ fn userinfo_status(server: &Server, tokens: &XasoTokenResponse) -> u16 {
 
 #[test]
 fn tokens_end_with_the_provider_session_that_issued_them() {
+    session_tokens(Backend::Sqlite);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_tokens_end_with_the_provider_session_that_issued_them() {
+    session_tokens(Backend::postgres("oidc_session"));
+}
+
+/// One citizen signs in to a relying party in four browsers (four provider sessions); each way
+/// of ending a session ends that session's tokens and no other's.
+fn session_tokens(backend: Backend) {
     let dir = TempDir::new("oidc-session");
     let data = data_arg(dir.path());
-    ok(&xaso(&["demo", "--data", &data, "--residents", "60"]));
+    let store = backend.args();
+    let mut demo = vec!["demo", "--data", &data, "--residents", "60"];
+    demo.extend_from_slice(&store);
+    ok(&xaso(&demo));
     let (id, _) = residents(&dir)[0].clone();
-    let otp = citizen_account(&data, &id, "1");
-    let registered = register_client(&data, &[]);
+    let otp = citizen_account_with(&data, &store, &id, "1");
+    let registered = register_client(&data, &store);
     let client_id = registered["client_id"].as_str().unwrap().to_string();
     let secret = registered["client_secret"].as_str().unwrap().to_string();
-    let server = Server::start(&data);
+    let server = Server::spawn(&data, &store, &[]);
+    server.printed_until(&format!("database: {} (", backend.name()));
     let http = rp_http(&server);
     let issuer = IssuerUrl::new(format!("http://{}", server.addr)).unwrap();
     let metadata = CoreProviderMetadata::discover(&issuer, &http).unwrap();
@@ -887,7 +910,7 @@ fn tokens_end_with_the_provider_session_that_issued_them() {
     assert_eq!(userinfo_status(&server, &tokens_b), 401);
 
     // Each revocation is audited with its count, never a token.
-    let officer_otp = super::officer(&data, "kiem.tra", "police");
+    let officer_otp = super::officer_with(&data, &store, "kiem.tra", "police");
     let mut police = Client::new(&server);
     police.first_login("kiem.tra", &officer_otp, super::PASSWORD);
     let log = police.get("/audit?action=oidc.revoke");
