@@ -889,6 +889,9 @@ fn session_tokens(backend: Backend) {
     // "End every other session" ends d's tokens; b's still work.
     let mut d = Browser::new(&server);
     let tokens_d = sign_in(&mut d, NEW_PASSWORD);
+    // And a code d's session authorized, not redeemed yet.
+    let pending = start(&client, None, None);
+    let pending_callback = rp_at(d.go(&pending.url));
     let At::Page(others) = b.post("/cong-dan/phien/ket-thuc-khac", &[("csrf", &csrf)]) else {
         panic!("expected the sessions page")
     };
@@ -899,6 +902,20 @@ fn session_tokens(backend: Backend) {
         &tokens_d,
         "d's refresh after the others ended",
     );
+    // The code ended with its session: invalid_grant (a revoked code, not a reuse).
+    match client
+        .exchange_code(AuthorizationCode::new(
+            query_of(&pending_callback)["code"].clone(),
+        ))
+        .unwrap()
+        .set_pkce_verifier(pending.verifier)
+        .request(&http)
+    {
+        Err(RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(e.error(), &CoreErrorResponseType::InvalidGrant);
+        }
+        other => panic!("expected invalid_grant for d's code, got {other:?}"),
+    }
     assert_eq!(userinfo_status(&server, &tokens_d), 401);
     assert_eq!(userinfo_status(&server, &tokens_b), 200);
     let tokens_b = refresh_works(&client, &http, &tokens_b);
