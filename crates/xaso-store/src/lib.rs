@@ -1133,6 +1133,12 @@ pub struct OidcGrantRecord {
     /// RFC 3339 UTC; set once when a code is redeemed or a refresh token rotated.
     pub consumed_at: Option<String>,
     pub revoked: bool,
+    /// The citizen session the grant was issued under (the session's hash, as
+    /// [`CitizenStore`] keys sessions; never the cookie's secret): a code gets the session that
+    /// authorized it, the tokens from it and from every refresh rotation inherit it.
+    /// [`OidcStore::revoke_oidc_session`] revokes them when the session ends. `None` for grants
+    /// written before sessions were recorded.
+    pub session: Option<String>,
 }
 
 pub trait OidcStore: Send + Sync {
@@ -1152,6 +1158,10 @@ pub trait OidcStore: Send + Sync {
     fn consume_oidc_grant(&self, hash: &str, at: &str, issued: &[OidcGrantRecord]) -> Result<()>;
     /// Revokes every grant of the family; returns how many were not revoked yet.
     fn revoke_oidc_family(&self, family: &str) -> Result<u64>;
+    /// Revokes, in one statement, every grant issued under the citizen session (its hash): the
+    /// session ended, so do the tokens relying parties got under it. Returns how many were not
+    /// revoked yet (0 when called again).
+    fn revoke_oidc_session(&self, session: &str) -> Result<u64>;
     /// Deletes grants that expired before the instant; returns how many.
     fn delete_expired_oidc_grants(&self, before: &str) -> Result<u64>;
     /// Consents given: (personal_id, client_id) → JSON of the scopes consented; replaced whole.

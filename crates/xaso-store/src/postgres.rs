@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/postgres/0003_reconcile.sql"),
     include_str!("sql/postgres/0004_onestop.sql"),
     include_str!("sql/postgres/0005_citizens.sql"),
+    include_str!("sql/postgres/0006_oidc_grant_session.sql"),
 ];
 
 /// How long a caller waits for a pooled connection before it opens one of its own (up to

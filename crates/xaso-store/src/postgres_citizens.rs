@@ -113,13 +113,13 @@ const LIST_CLIENTS: &str = concat!(
 
 macro_rules! grant_columns {
     () => {
-        "hash, kind, client_id, family, data, expires_at, consumed_at, revoked"
+        "hash, kind, client_id, family, data, expires_at, consumed_at, revoked, session"
     };
 }
 const INSERT_GRANT: &str = concat!(
     "INSERT INTO oidc_grants (",
     grant_columns!(),
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (hash) DO NOTHING"
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (hash) DO NOTHING"
 );
 const GET_GRANT: &str = concat!(
     "SELECT ",
@@ -133,6 +133,9 @@ const CONSUME_GRANT: &str = "UPDATE oidc_grants SET consumed_at = $2
 const GRANT_REVOKED: &str = "SELECT revoked FROM oidc_grants WHERE hash = $1";
 const REVOKE_FAMILY: &str =
     "UPDATE oidc_grants SET revoked = TRUE WHERE family = $1 AND NOT revoked";
+/// All grants carry their family's session, so revoking by session revokes whole families.
+const REVOKE_SESSION: &str =
+    "UPDATE oidc_grants SET revoked = TRUE WHERE session = $1 AND NOT revoked";
 const DELETE_EXPIRED_GRANTS: &str = "DELETE FROM oidc_grants WHERE expires_at < $1";
 
 const SET_CONSENT: &str = "INSERT INTO oidc_consents (personal_id, client_id, scopes)
@@ -297,10 +300,11 @@ fn grant_row(r: &Row) -> Result<OidcGrantRecord> {
         expires_at: r.try_get(5)?,
         consumed_at: r.try_get(6)?,
         revoked: r.try_get(7)?,
+        session: r.try_get(8)?,
     })
 }
 
-fn grant_params(g: &OidcGrantRecord) -> [&(dyn ToSql + Sync); 8] {
+fn grant_params(g: &OidcGrantRecord) -> [&(dyn ToSql + Sync); 9] {
     [
         &g.hash,
         &g.kind,
@@ -310,6 +314,7 @@ fn grant_params(g: &OidcGrantRecord) -> [&(dyn ToSql + Sync); 8] {
         &g.expires_at,
         &g.consumed_at,
         &g.revoked,
+        &g.session,
     ]
 }
 
@@ -560,6 +565,10 @@ impl OidcStore for PgStore {
 
     fn revoke_oidc_family(&self, family: &str) -> Result<u64> {
         execute(&mut *self.conn()?, REVOKE_FAMILY, &[&family])
+    }
+
+    fn revoke_oidc_session(&self, session: &str) -> Result<u64> {
+        execute(&mut *self.conn()?, REVOKE_SESSION, &[&session])
     }
 
     /// Grants whose `expires_at` is before `before` (exclusive).

@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/sqlite/0003_reconcile.sql"),
     include_str!("sql/sqlite/0004_onestop.sql"),
     include_str!("sql/sqlite/0005_citizens.sql"),
+    include_str!("sql/sqlite/0006_oidc_grant_session.sql"),
 ];
 /// The audit log lives in a file of its own: SQLite readers drop their page cache whenever
 /// their file changes, and the audit log changes on every read of the register.

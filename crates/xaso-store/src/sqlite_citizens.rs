@@ -92,7 +92,7 @@ fn client_row(r: &Row<'_>) -> rusqlite::Result<OidcClientRecord> {
 }
 
 const GRANT_COLUMNS: &str = "hash, kind, client_id, family, data, expires_at, consumed_at,
-     revoked";
+     revoked, session";
 
 fn grant_row(r: &Row<'_>) -> rusqlite::Result<OidcGrantRecord> {
     Ok(OidcGrantRecord {
@@ -104,6 +104,7 @@ fn grant_row(r: &Row<'_>) -> rusqlite::Result<OidcGrantRecord> {
         expires_at: r.get(5)?,
         consumed_at: r.get(6)?,
         revoked: r.get(7)?,
+        session: r.get(8)?,
     })
 }
 
@@ -111,7 +112,7 @@ fn grant_row(r: &Row<'_>) -> rusqlite::Result<OidcGrantRecord> {
 /// its hash exists.
 fn insert_grant(conn: &Connection, g: &OidcGrantRecord) -> Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT INTO oidc_grants ({GRANT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        "INSERT INTO oidc_grants ({GRANT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
     ))?
     .execute(params![
         g.hash,
@@ -121,7 +122,8 @@ fn insert_grant(conn: &Connection, g: &OidcGrantRecord) -> Result<()> {
         g.data,
         g.expires_at,
         g.consumed_at,
-        g.revoked
+        g.revoked,
+        g.session
     ])
     .map_err(|e| insert_error(e, None, "a grant with this hash exists"))?;
     Ok(())
@@ -438,6 +440,15 @@ impl OidcStore for SqliteStore {
             &self.writer(),
             "UPDATE oidc_grants SET revoked = 1 WHERE family = ?1 AND NOT revoked",
             [family],
+        )
+    }
+
+    /// All grants carry their family's session, so revoking by session revokes whole families.
+    fn revoke_oidc_session(&self, session: &str) -> Result<u64> {
+        execute_count(
+            &self.writer(),
+            "UPDATE oidc_grants SET revoked = 1 WHERE session = ?1 AND NOT revoked",
+            [session],
         )
     }
 

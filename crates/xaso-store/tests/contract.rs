@@ -2828,6 +2828,7 @@ fn grant(hash: &str, kind: &str, family: &str, expires_minute: i64) -> OidcGrant
         expires_at: at_minute(expires_minute),
         consumed_at: None,
         revoked: false,
+        session: None,
     }
 }
 
@@ -2945,6 +2946,72 @@ fn oidc_grants_are_consumed_once_and_revoked_by_family(store: &dyn Store) {
     assert!(store.get_oidc_grant("r1").unwrap().is_some());
     assert!(store.get_oidc_grant("r2").unwrap().is_some());
     assert_eq!(store.delete_expired_oidc_grants(FAR_FUTURE).unwrap(), 2);
+}
+
+fn session_grant(hash: &str, kind: &str, family: &str, session: Option<&str>) -> OidcGrantRecord {
+    OidcGrantRecord {
+        session: session.map(String::from),
+        ..grant(hash, kind, family, 60)
+    }
+}
+
+fn oidc_grants_are_revoked_with_their_session(store: &dyn Store) {
+    // Session s1 authorized two clients (families f1, f2), s2 one (f3); f4 has no session (a
+    // grant written before sessions were recorded).
+    let s1_code = session_grant("c1", "code", "f1", Some("s1"));
+    store.insert_oidc_grant(&s1_code).unwrap();
+    assert_eq!(store.get_oidc_grant("c1").unwrap(), Some(s1_code));
+    // Tokens issued from the code inherit its session.
+    store
+        .consume_oidc_grant(
+            "c1",
+            &at_minute(1),
+            &[
+                session_grant("a1", "access", "f1", Some("s1")),
+                session_grant("r1", "refresh", "f1", Some("s1")),
+            ],
+        )
+        .unwrap();
+    for g in [
+        session_grant("a2", "access", "f2", Some("s1")),
+        session_grant("r2", "refresh", "f2", Some("s1")),
+        session_grant("a3", "access", "f3", Some("s2")),
+        session_grant("r3", "refresh", "f3", Some("s2")),
+        session_grant("a4", "access", "f4", None),
+        session_grant("r4", "refresh", "f4", None),
+    ] {
+        store.insert_oidc_grant(&g).unwrap();
+    }
+    // One of s1's already revoked (reuse detected in f2, say) is not counted again.
+    store
+        .insert_oidc_grant(&OidcGrantRecord {
+            revoked: true,
+            ..session_grant("r0", "refresh", "f2", Some("s1"))
+        })
+        .unwrap();
+    assert_eq!(store.revoke_oidc_session("s1").unwrap(), 5);
+    for hash in ["c1", "a1", "r1", "a2", "r2", "r0"] {
+        assert!(grant_state(store, hash).unwrap().1, "{hash}");
+    }
+    // The consumed code keeps its consumption; revoking marks only `revoked`.
+    assert_eq!(grant_state(store, "c1"), Some((Some(at_minute(1)), true)));
+    for hash in ["a3", "r3", "a4", "r4"] {
+        assert_eq!(grant_state(store, hash), Some((None, false)), "{hash}");
+    }
+    assert_eq!(store.revoke_oidc_session("s1").unwrap(), 0);
+    assert_eq!(store.revoke_oidc_session("nobody").unwrap(), 0);
+    // A revoked refresh token cannot be rotated.
+    let revoked = store
+        .consume_oidc_grant(
+            "r1",
+            &at_minute(2),
+            &[session_grant("r5", "refresh", "f1", Some("s1"))],
+        )
+        .unwrap_err();
+    assert!(matches!(revoked, StoreError::Conflict(_)), "{revoked:?}");
+    assert_eq!(store.get_oidc_grant("r5").unwrap(), None);
+    assert_eq!(store.revoke_oidc_session("s2").unwrap(), 2);
+    assert_eq!(grant_state(store, "a4"), Some((None, false)));
 }
 
 fn concurrent_consumers_of_a_grant_find_one_winner(store: &dyn Store) {
@@ -3109,6 +3176,7 @@ contract!(
     citizen_sessions_are_found_touched_listed_and_ended,
     oidc_clients_are_stored_once_and_updated,
     oidc_grants_are_consumed_once_and_revoked_by_family,
+    oidc_grants_are_revoked_with_their_session,
     concurrent_consumers_of_a_grant_find_one_winner,
     oidc_consents_are_replaced_whole,
     client_assertion_ids_are_used_once_until_they_expire,
@@ -3157,7 +3225,7 @@ fn sqlite_migrates_a_schema_1_data_directory() {
             .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 5, "{}", d.display());
+        assert_eq!(version, 6, "{}", d.display());
         assert_eq!(s.count_officers().unwrap(), 0);
         // The one-stop shop's tables are there.
         assert_eq!(s.next_serial("receipt").unwrap(), 1);
@@ -3187,6 +3255,31 @@ fn sqlite_migrates_a_schema_1_data_directory() {
     let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
     assert_eq!(s.count_persons().unwrap(), 4);
     assert!(s.get_household("HK-1").unwrap().is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sqlite_migrates_version_5_grants_to_grants_without_a_session() {
+    let dir = std::env::temp_dir().join(format!("xaso-migrate-6-{}", unique()));
+    drop(xaso_store::SqliteStore::open_dir(&dir).unwrap());
+    {
+        // The grants table as migration 0005 made it, with a grant in it.
+        let conn = rusqlite::Connection::open(dir.join("xaso.db")).unwrap();
+        conn.execute_batch(
+            "DROP INDEX oidc_grants_session; ALTER TABLE oidc_grants DROP COLUMN session;
+             INSERT INTO oidc_grants (hash, kind, client_id, family, data, expires_at)
+             VALUES ('r1', 'refresh', 'thue', 'f1', '{}', '2999-01-01T00:00:00Z');",
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
+    }
+    let s = xaso_store::SqliteStore::open_dir(&dir).unwrap();
+    let old = s.get_oidc_grant("r1").unwrap().unwrap();
+    assert_eq!((old.session, old.revoked), (None, false));
+    // Nothing revokes it by session.
+    assert_eq!(s.revoke_oidc_session("").unwrap(), 0);
+    assert!(!s.get_oidc_grant("r1").unwrap().unwrap().revoked);
+    drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -3225,7 +3318,7 @@ fn pg_migrates_a_schema_1_database() {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    assert_eq!(versions, vec![1, 2, 3, 4, 5, 6]);
     // Opening again applies nothing more.
     let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema)).unwrap();
     assert_eq!(s.count_officers().unwrap(), 1);

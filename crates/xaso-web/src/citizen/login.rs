@@ -712,7 +712,8 @@ pub async fn new_password(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    set_password(&state, lang, &mut account, hash).await?;
+    let route = "POST /cong-dan/dang-nhap/doi-mat-khau";
+    set_password(&state, lang, &mut account, hash, route).await?;
     audit(
         &state,
         lang,
@@ -762,7 +763,8 @@ pub async fn sign_out(
     if !citizen.check_csrf(&state, &f.csrf) {
         return Err(Fail::csrf(lang));
     }
-    session::end(&state, &citizen.session_hash)
+    let by = session::EndedBy::citizen(&citizen.personal_id, "POST /cong-dan/dang-xuat");
+    session::end(&state, &citizen.session_hash, by)
         .await
         .map_err(|e| Fail::api(lang, e))?;
     audit(

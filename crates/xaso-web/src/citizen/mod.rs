@@ -252,18 +252,20 @@ pub(crate) async fn set_password(
     lang: Lang,
     account: &mut CitizenRecord,
     hash: String,
+    route: &str,
 ) -> Result<(), Fail> {
     account.password_hash = hash;
     account.must_change_password = false;
     account.updated_at = xaso_store::now_rfc3339();
     let record = account.clone();
-    crate::api::blocking(state, move |s| {
-        s.update_citizen(&record)?;
-        s.delete_citizen_sessions(&record.personal_id, None)
-            .map(|_| ())
-    })
-    .await
-    .map_err(|e| Fail::api(lang, e))
+    crate::api::blocking(state, move |s| s.update_citizen(&record))
+        .await
+        .map_err(|e| Fail::api(lang, e))?;
+    let by = session::EndedBy::citizen(&account.personal_id, route);
+    session::end_all(state, &account.personal_id, None, by)
+        .await
+        .map(|_| ())
+        .map_err(|e| Fail::api(lang, e))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +306,9 @@ impl FromRequestParts<AppState> for Me {
         match account {
             Some(a) if !a.disabled => Ok(Me(citizen, a)),
             _ => {
-                let _ = session::end(state, &citizen.session_hash).await;
+                // Any page of the portal (the account was disabled since the sign-in).
+                let by = session::EndedBy::citizen(&citizen.personal_id, "/cong-dan/*");
+                let _ = session::end(state, &citizen.session_hash, by).await;
                 Err(MeRejection::SignIn(session::SignIn("/cong-dan".into())))
             }
         }

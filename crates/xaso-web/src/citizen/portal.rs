@@ -517,7 +517,8 @@ pub async fn end_session(
         )
         .await;
     };
-    session::end(&state, &target.id_hash)
+    let by = session::EndedBy::citizen(&me.personal_id, "POST /cong-dan/phien/ket-thuc");
+    session::end(&state, &target.id_hash, by)
         .await
         .map_err(|e| Fail::api(lang, e))?;
     audit(
@@ -563,12 +564,10 @@ pub async fn end_other_sessions(
     if !me.check_csrf(&state, &f.csrf) {
         return Err(Fail::csrf(lang));
     }
-    let (pid, keep) = (me.personal_id.clone(), me.session_hash.clone());
-    blocking(&state, move |s| {
-        s.delete_citizen_sessions(&pid, Some(&keep))
-    })
-    .await
-    .map_err(|e| Fail::api(lang, e))?;
+    let by = session::EndedBy::citizen(&me.personal_id, "POST /cong-dan/phien/ket-thuc-khac");
+    session::end_all(&state, &me.personal_id, Some(&me.session_hash), by)
+        .await
+        .map_err(|e| Fail::api(lang, e))?;
     audit(
         &state,
         lang,
@@ -758,7 +757,14 @@ pub async fn change_password(
         ));
     }
     // Every session ends, this one too: this browser gets a new one.
-    set_password(&state, lang, &mut account, hash).await?;
+    set_password(
+        &state,
+        lang,
+        &mut account,
+        hash,
+        "POST /cong-dan/tai-khoan/mat-khau",
+    )
+    .await?;
     let methods: Vec<&str> = me.methods.iter().map(String::as_str).collect();
     let started = session::start(
         &state,

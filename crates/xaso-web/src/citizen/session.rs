@@ -182,11 +182,87 @@ pub async fn start(
     })
 }
 
+/// Who ends citizen sessions, and through which route (a template): the audit record of the
+/// OpenID tokens revoked with them names them.
+#[derive(Debug, Clone, Copy)]
+pub struct EndedBy<'a> {
+    pub actor: &'a str,
+    /// `citizen`, `officer`…
+    pub actor_kind: &'a str,
+    pub route: &'a str,
+}
+
+impl<'a> EndedBy<'a> {
+    /// The citizen, ending their own session(s).
+    pub fn citizen(personal_id: &'a str, route: &'a str) -> Self {
+        EndedBy {
+            actor: personal_id,
+            actor_kind: xaso_identity::PrincipalKind::Citizen.as_str(),
+            route,
+        }
+    }
+}
+
 /// Ends the session (in the store; the caller clears the cookie with
-/// `session_cookie(state, "", Some(0))`).
-pub async fn end(state: &AppState, session_hash: &str) -> Result<(), ApiError> {
+/// `session_cookie(state, "", Some(0))`), and with it every OpenID grant issued under it:
+/// codes, access and refresh tokens that relying parties got through this sign-in stop working
+/// (tokens end with the provider session that issued them; there is no `offline_access`).
+pub async fn end(state: &AppState, session_hash: &str, by: EndedBy<'_>) -> Result<(), ApiError> {
     let hash = session_hash.to_owned();
-    crate::api::blocking(state, move |s| s.delete_citizen_session(&hash)).await
+    let (owner, revoked) = crate::api::blocking(state, move |s| {
+        let owner = s.get_citizen_session(&hash)?.map(|r| r.personal_id);
+        // Revoked first: a failure leaves the session, so the citizen can sign out again.
+        let revoked = s.revoke_oidc_session(&hash)?;
+        s.delete_citizen_session(&hash)?;
+        Ok((owner, revoked))
+    })
+    .await?;
+    if let Some(owner) = owner {
+        audit_revoked(state, by, &owner, revoked).await;
+    }
+    Ok(())
+}
+
+/// Ends every session of the citizen but `keep` (a password change or recovery, an account
+/// disabled), each with its OpenID grants as [`end`] does; returns how many sessions ended.
+pub async fn end_all(
+    state: &AppState,
+    personal_id: &str,
+    keep: Option<&str>,
+    by: EndedBy<'_>,
+) -> Result<u64, ApiError> {
+    let (pid, keep) = (personal_id.to_owned(), keep.map(str::to_owned));
+    let (ended, revoked) = crate::api::blocking(state, move |s| {
+        let mut revoked = 0;
+        for session in s.list_citizen_sessions(&pid)? {
+            if keep.as_deref() != Some(session.id_hash.as_str()) {
+                revoked += s.revoke_oidc_session(&session.id_hash)?;
+            }
+        }
+        let ended = s.delete_citizen_sessions(&pid, keep.as_deref())?;
+        Ok((ended, revoked))
+    })
+    .await?;
+    audit_revoked(state, by, personal_id, revoked).await;
+    Ok(ended)
+}
+
+/// Records the grants revoked with ended sessions (how many; never a token or a session id),
+/// as the token endpoint records the families it revokes. The sessions are over either way: a
+/// failure to record is logged, not shown.
+async fn audit_revoked(state: &AppState, by: EndedBy<'_>, owner: &str, revoked: u64) {
+    if revoked == 0 {
+        return;
+    }
+    let mut record = xaso_store::AuditRecord::now(by.actor, by.actor_kind, "oidc.revoke", by.route);
+    record.subject = Some(owner.to_owned());
+    record.reason = Some(format!(
+        "citizen session ended: {revoked} grants issued under it revoked"
+    ));
+    tracing::info!("OpenID provider: citizen session ended: {revoked} grants revoked");
+    if let Err(e) = crate::api::audited(state, vec![record]).await {
+        tracing::warn!("OpenID provider: the revocation could not be audited: {e:?}");
+    }
 }
 
 /// `next` if it is a path on this server (no scheme, no host, no `//` or `\` that a

@@ -818,14 +818,14 @@ pub async fn recover_password(
     account.updated_at = xaso_store::now_rfc3339();
     let save = account.clone();
     // Every session ends: whoever knew the old password is out.
-    blocking(&state, move |s| {
-        s.update_citizen(&save)?;
-        s.delete_citizen_sessions(&save.personal_id, None)
-            .map(|_| ())
-    })
-    .await
-    .map_err(|e| Fail::api(lang, e))?;
+    blocking(&state, move |s| s.update_citizen(&save))
+        .await
+        .map_err(|e| Fail::api(lang, e))?;
     let route = "POST /cong-dan/khoi-phuc/mat-khau";
+    let by = session::EndedBy::citizen(&account.personal_id, route);
+    session::end_all(&state, &account.personal_id, None, by)
+        .await
+        .map_err(|e| Fail::api(lang, e))?;
     let mut events = vec![citizen_event(
         &account.personal_id,
         "citizen.recover",

@@ -207,7 +207,13 @@ async fn handle(
                 Ok(_) => {
                     // A session of an account disabled since: over (else the login page,
                     // seeing the session, would send the browser straight back here).
-                    if let Err(e) = session::end(state, &c.session_hash).await {
+                    let route = if form.is_some() {
+                        "POST /oidc/authorize"
+                    } else {
+                        "GET /oidc/authorize"
+                    };
+                    let by = session::EndedBy::citizen(&c.personal_id, route);
+                    if let Err(e) = session::end(state, &c.session_hash, by).await {
                         return error_page(lang, &server_error(e));
                     }
                     None
@@ -306,15 +312,21 @@ async fn handle(
             };
             consent_page(state, lang, c, &request, &client, &marked)
         }
-        Ok(Decision::Issue(auth)) => match issue_code(state, &request, &auth, now).await {
-            Ok(code) => go_to(
-                lang,
-                headers,
-                &request.success_redirect(&code, &issuer),
-                after_form,
-            ),
-            Err(e) => error_page(lang, &e),
-        },
+        Ok(Decision::Issue(auth)) => {
+            // Issued only to a signed-in citizen: the code belongs to that session.
+            let Some((c, _)) = &citizen else {
+                return sign_in(&marked, false);
+            };
+            match issue_code(state, &request, &auth, &c.session_hash, now).await {
+                Ok(code) => go_to(
+                    lang,
+                    headers,
+                    &request.success_redirect(&code, &issuer),
+                    after_form,
+                ),
+                Err(e) => error_page(lang, &e),
+            }
+        }
     }
 }
 
@@ -329,11 +341,13 @@ fn sign_in(marked_query: &str, again: bool) -> Response {
     Redirect::to(&to).into_response()
 }
 
-/// Stores a new code for the request and returns it (to go in the redirect only).
+/// Stores a new code for the request, under the citizen session (its hash) that authorized
+/// it, and returns it (to go in the redirect only).
 async fn issue_code(
     state: &AppState,
     request: &AuthorizationRequest,
     auth: &Authentication,
+    session_hash: &str,
     now: OffsetDateTime,
 ) -> Result<String, OidcError> {
     let new = new_code(&mut OsRandom).map_err(server_error)?;
@@ -348,6 +362,8 @@ async fn issue_code(
         expires_at: xaso_store::format_utc(record.expires_at),
         consumed_at: None,
         revoked: false,
+        // Every token the code leads to inherits it: ending the session revokes them.
+        session: Some(session_hash.to_owned()),
     };
     blocking(state, move |s| s.insert_oidc_grant(&grant))
         .await

@@ -177,19 +177,16 @@ async fn handle(
         }
         None => {}
     }
-    if let Err(e) = session::end(state, &citizen.session_hash).await {
+    let route = if form.is_some() {
+        "POST /oidc/logout"
+    } else {
+        "GET /oidc/logout"
+    };
+    let by = session::EndedBy::citizen(&citizen.personal_id, route);
+    if let Err(e) = session::end(state, &citizen.session_hash, by).await {
         return error_page(lang, &OidcError::ServerError(format!("{e:?}")));
     }
-    let mut record = AuditRecord::now(
-        &citizen.personal_id,
-        "citizen",
-        "oidc.logout",
-        if form.is_some() {
-            "POST /oidc/logout"
-        } else {
-            "GET /oidc/logout"
-        },
-    );
+    let mut record = AuditRecord::now(&citizen.personal_id, "citizen", "oidc.logout", route);
     record.subject = Some(citizen.personal_id.clone());
     record.reason = client
         .as_ref()

@@ -208,8 +208,13 @@ fn exchange_inner(
 }
 
 /// The grant rows for what was issued (the access token, and the refresh token if any), all
-/// in `family`.
-fn grant_rows(tokens: &mut IssuedTokens, family: &str) -> Result<Vec<OidcGrantRecord>, OidcError> {
+/// in `family` and under `session`, the citizen session the consumed code or refresh token was
+/// issued under (they end with it).
+fn grant_rows(
+    tokens: &mut IssuedTokens,
+    family: &str,
+    session: Option<&str>,
+) -> Result<Vec<OidcGrantRecord>, OidcError> {
     tokens.family_id = family.to_string();
     tokens.access_record.family_id = family.to_string();
     let a = &tokens.access_record;
@@ -222,6 +227,7 @@ fn grant_rows(tokens: &mut IssuedTokens, family: &str) -> Result<Vec<OidcGrantRe
         expires_at: xaso_store::format_utc(a.expires_at),
         consumed_at: None,
         revoked: false,
+        session: session.map(str::to_owned),
     }];
     if let Some(r) = tokens.refresh_record.as_mut() {
         r.family_id = family.to_string();
@@ -234,6 +240,7 @@ fn grant_rows(tokens: &mut IssuedTokens, family: &str) -> Result<Vec<OidcGrantRe
             expires_at: xaso_store::format_utc(r.expires_at),
             consumed_at: None,
             revoked: false,
+            session: session.map(str::to_owned),
         });
     }
     Ok(rows)
@@ -292,6 +299,11 @@ fn code_grant(g: &Grant<'_>, audit: &mut Vec<AuditRecord>) -> Result<TokenRespon
     let client_id = g.client.client.client_id.as_str();
     let (hash, grant) = g.named(ConsumedKind::Code)?;
     let record: CodeRecord = serde_json::from_str(&grant.data).map_err(server)?;
+    if grant.revoked && grant.consumed_at.is_none() {
+        // Revoked before it was used: the citizen session that authorized it ended. Not a
+        // reuse; the code is simply no longer good.
+        return Err(OidcError::CodeUnknown);
+    }
     if grant.consumed_at.is_some() || grant.revoked {
         // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for — unless the
         // client presenting it is not the one it was issued to (that one learns nothing).
@@ -328,6 +340,7 @@ fn code_grant(g: &Grant<'_>, audit: &mut Vec<AuditRecord>) -> Result<TokenRespon
         &Consumed {
             hash: &hash,
             family: &grant.family,
+            session: grant.session.as_deref(),
             client_id,
             subject: &granted.subject,
             kind: ConsumedKind::Code,
@@ -397,6 +410,8 @@ struct Consumed<'a> {
     /// The stored hash of the code or refresh token.
     hash: &'a str,
     family: &'a str,
+    /// The citizen session it was issued under; what is issued in its place inherits it.
+    session: Option<&'a str>,
     client_id: &'a str,
     subject: &'a str,
     kind: ConsumedKind,
@@ -414,7 +429,7 @@ fn store_issued(
     audit: &mut Vec<AuditRecord>,
 ) -> Result<TokenResponse, OidcError> {
     let kind = consumed.kind;
-    let rows = grant_rows(&mut tokens, consumed.family)?;
+    let rows = grant_rows(&mut tokens, consumed.family, consumed.session)?;
     match store.consume_oidc_grant(consumed.hash, &xaso_store::format_utc(now), &rows) {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => {
@@ -490,6 +505,7 @@ fn refresh_grant(g: &Grant<'_>, audit: &mut Vec<AuditRecord>) -> Result<TokenRes
                 &Consumed {
                     hash: &hash,
                     family: &grant.family,
+                    session: grant.session.as_deref(),
                     client_id,
                     subject: &record.subject,
                     kind: ConsumedKind::RefreshToken,

@@ -17,6 +17,7 @@ use xaso_store::CitizenRecord;
 use super::dossiers::tr;
 use super::{local_time, notice, Officer, OrPage, PageError};
 use crate::api::{audit_record, audited, blocking, read};
+use crate::citizen::session::EndedBy;
 use crate::AppState;
 
 pub const PATH: &str = "/admin/cong-dan";
@@ -188,15 +189,19 @@ pub async fn act(
             account.disabled = disable;
             account.updated_at = xaso_store::now_rfc3339();
             let record = account.clone();
-            blocking(&state, move |s| {
-                s.update_citizen(&record)?;
-                if disable {
-                    s.delete_citizen_sessions(&record.personal_id, None)?;
-                }
-                Ok(())
-            })
-            .await
-            .or_page(lang)?;
+            blocking(&state, move |s| s.update_citizen(&record))
+                .await
+                .or_page(lang)?;
+            if disable {
+                let by = EndedBy {
+                    actor: &principal.name,
+                    actor_kind: principal.kind.as_str(),
+                    route: "POST /admin/cong-dan",
+                };
+                crate::citizen::session::end_all(&state, &account.personal_id, None, by)
+                    .await
+                    .or_page(lang)?;
+            }
             if disable {
                 (
                     "citizen.disable",

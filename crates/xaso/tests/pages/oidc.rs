@@ -105,7 +105,12 @@ pub(super) fn rp_http(
 /// A citizen account for a resident (the command desks without a browser use); its one-time
 /// password.
 fn citizen_account(data: &str, personal_id: &str, level: &str) -> String {
-    let out = ok(&xaso(&[
+    citizen_account_with(data, &[], personal_id, level)
+}
+
+/// [`citizen_account`] with the arguments that choose the store.
+fn citizen_account_with(data: &str, extra: &[&str], personal_id: &str, level: &str) -> String {
+    let mut args = vec![
         "admin",
         "citizen",
         "create",
@@ -115,7 +120,9 @@ fn citizen_account(data: &str, personal_id: &str, level: &str) -> String {
         personal_id,
         "--level",
         level,
-    ]));
+    ];
+    args.extend_from_slice(extra);
+    let out = ok(&xaso(&args));
     let out = out.trim();
     if out.starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(out).unwrap();
@@ -716,6 +723,229 @@ fn a_relying_party_library_signs_a_level_2_citizen_in() {
     assert_eq!(log.status, 200);
     for action in ["oidc.token", "oidc.userinfo", "oidc.refresh", "oidc.revoke"] {
         assert!(log.body.contains(action), "{action} in the audit log");
+    }
+}
+
+/// The RP's refresh, expected to work.
+fn refresh_works(
+    client: &XasoClient,
+    http: &dyn Fn(
+        openidconnect::HttpRequest,
+    ) -> Result<openidconnect::HttpResponse, std::io::Error>,
+    tokens: &XasoTokenResponse,
+) -> XasoTokenResponse {
+    client
+        .exchange_refresh_token(tokens.refresh_token().unwrap())
+        .unwrap()
+        .request(&http)
+        .unwrap()
+}
+
+/// The RP's refresh, expected to be refused as any revoked token is: `invalid_grant`.
+fn refresh_refused(
+    client: &XasoClient,
+    http: &dyn Fn(
+        openidconnect::HttpRequest,
+    ) -> Result<openidconnect::HttpResponse, std::io::Error>,
+    tokens: &XasoTokenResponse,
+    why: &str,
+) {
+    match client
+        .exchange_refresh_token(tokens.refresh_token().unwrap())
+        .unwrap()
+        .request(&http)
+    {
+        Err(RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(e.error(), &CoreErrorResponseType::InvalidGrant, "{why}");
+        }
+        other => panic!("{why}: expected invalid_grant, got {other:?}"),
+    }
+}
+
+/// The status of userinfo with the access token (401 also says `invalid_token`).
+fn userinfo_status(server: &Server, tokens: &XasoTokenResponse) -> u16 {
+    let a = Client::new(server).send_raw(
+        "GET",
+        "/oidc/userinfo",
+        &[(
+            "Authorization",
+            format!("Bearer {}", tokens.access_token().secret()),
+        )],
+        None,
+    );
+    if a.status == 401 {
+        assert!(
+            a.header("www-authenticate")
+                .unwrap()
+                .contains("invalid_token"),
+            "{:?}",
+            a.header("www-authenticate")
+        );
+    }
+    a.status
+}
+
+#[test]
+fn tokens_end_with_the_provider_session_that_issued_them() {
+    session_tokens(Backend::Sqlite);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_tokens_end_with_the_provider_session_that_issued_them() {
+    session_tokens(Backend::postgres("oidc_session"));
+}
+
+/// One citizen signs in to a relying party in four browsers (four provider sessions); each way
+/// of ending a session ends that session's tokens and no other's.
+fn session_tokens(backend: Backend) {
+    let dir = TempDir::new("oidc-session");
+    let data = data_arg(dir.path());
+    let store = backend.args();
+    let mut demo = vec!["demo", "--data", &data, "--residents", "60"];
+    demo.extend_from_slice(&store);
+    ok(&xaso(&demo));
+    let (id, _) = residents(&dir)[0].clone();
+    let otp = citizen_account_with(&data, &store, &id, "1");
+    let registered = register_client(&data, &store);
+    let client_id = registered["client_id"].as_str().unwrap().to_string();
+    let secret = registered["client_secret"].as_str().unwrap().to_string();
+    let server = Server::spawn(&data, &store, &[]);
+    server.printed_until(&format!("database: {} (", backend.name()));
+    let http = rp_http(&server);
+    let issuer = IssuerUrl::new(format!("http://{}", server.addr)).unwrap();
+    let metadata = CoreProviderMetadata::discover(&issuer, &http).unwrap();
+    assert!(
+        !metadata
+            .scopes_supported()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str() == "offline_access"),
+        "no token outlives the session: no offline_access"
+    );
+    let client = XasoClient::from_provider_metadata(
+        metadata,
+        ClientId::new(client_id),
+        Some(ClientSecret::new(secret)),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
+    // The same citizen signs in to the RP in several browsers: one provider session each.
+    let sign_in = |browser: &mut Browser<'_>, password: &str| {
+        let flow = start(&client, None, None);
+        let at = browser.go(&flow.url);
+        let at = browser.sign_in(at, &id, password);
+        let at = match at {
+            At::Page(p) if p.body.contains("oidc-consent") => browser.consent(At::Page(p), "allow"),
+            at => at,
+        };
+        redeem(&client, &http, &rp_at(at), flow.verifier)
+    };
+    let mut a = Browser::new(&server);
+    let tokens_a = sign_in(&mut a, &otp);
+    let tokens_a = refresh_works(&client, &http, &tokens_a);
+    assert_eq!(userinfo_status(&server, &tokens_a), 200);
+    let mut b = Browser::new(&server);
+    let tokens_b = sign_in(&mut b, NEW_PASSWORD);
+    let mut c = Browser::new(&server);
+    let tokens_c = sign_in(&mut c, NEW_PASSWORD);
+
+    // RP-initiated logout in browser a: a's tokens (the rotated ones too) end with it.
+    let logout = format!(
+        "/oidc/logout?id_token_hint={}&post_logout_redirect_uri={}&state=bye",
+        tokens_a.id_token().unwrap().to_string(),
+        super::encode(AFTER_LOGOUT)
+    );
+    assert_eq!(rp_at(a.go(&logout)), format!("{AFTER_LOGOUT}?state=bye"));
+    refresh_refused(&client, &http, &tokens_a, "a's refresh after a's logout");
+    assert_eq!(userinfo_status(&server, &tokens_a), 401);
+    // b's and c's sessions go on, their tokens too (the refused refresh was no reuse attack).
+    let tokens_b = refresh_works(&client, &http, &tokens_b);
+    assert_eq!(userinfo_status(&server, &tokens_b), 200);
+    assert_eq!(userinfo_status(&server, &tokens_c), 200);
+
+    // On the account page, b ends c's session: c's tokens end, b's do not.
+    let At::Page(sessions) = b.go("/cong-dan/phien") else {
+        panic!("expected the sessions page")
+    };
+    assert_eq!(sessions.status, 200, "{}", sessions.body);
+    let csrf = sessions.input_value("csrf").unwrap();
+    let handle = sessions.input_value("session").unwrap();
+    let At::Page(ended) = b.post(
+        "/cong-dan/phien/ket-thuc",
+        &[("csrf", &csrf), ("session", &handle)],
+    ) else {
+        panic!("expected the sessions page")
+    };
+    assert!(ended.body.contains("Đã kết thúc phiên"), "{}", ended.body);
+    refresh_refused(
+        &client,
+        &http,
+        &tokens_c,
+        "c's refresh after c's session ended",
+    );
+    assert_eq!(userinfo_status(&server, &tokens_c), 401);
+    let tokens_b = refresh_works(&client, &http, &tokens_b);
+
+    // "End every other session" ends d's tokens; b's still work.
+    let mut d = Browser::new(&server);
+    let tokens_d = sign_in(&mut d, NEW_PASSWORD);
+    // And a code d's session authorized, not redeemed yet.
+    let pending = start(&client, None, None);
+    let pending_callback = rp_at(d.go(&pending.url));
+    let At::Page(others) = b.post("/cong-dan/phien/ket-thuc-khac", &[("csrf", &csrf)]) else {
+        panic!("expected the sessions page")
+    };
+    assert_eq!(others.status, 200, "{}", others.body);
+    refresh_refused(
+        &client,
+        &http,
+        &tokens_d,
+        "d's refresh after the others ended",
+    );
+    // The code ended with its session: invalid_grant (a revoked code, not a reuse).
+    match client
+        .exchange_code(AuthorizationCode::new(
+            query_of(&pending_callback)["code"].clone(),
+        ))
+        .unwrap()
+        .set_pkce_verifier(pending.verifier)
+        .request(&http)
+    {
+        Err(RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(e.error(), &CoreErrorResponseType::InvalidGrant);
+        }
+        other => panic!("expected invalid_grant for d's code, got {other:?}"),
+    }
+    assert_eq!(userinfo_status(&server, &tokens_d), 401);
+    assert_eq!(userinfo_status(&server, &tokens_b), 200);
+    let tokens_b = refresh_works(&client, &http, &tokens_b);
+
+    // The portal's sign-out ends b's session and its tokens.
+    let out = b.client.post("/cong-dan/dang-xuat", &[("csrf", &csrf)]);
+    assert_eq!(out.status, 303, "{}", out.body);
+    refresh_refused(&client, &http, &tokens_b, "b's refresh after signing out");
+    assert_eq!(userinfo_status(&server, &tokens_b), 401);
+
+    // Each revocation is audited with its count, never a token.
+    let officer_otp = super::officer_with(&data, &store, "kiem.tra", "police");
+    let mut police = Client::new(&server);
+    police.first_login("kiem.tra", &officer_otp, super::PASSWORD);
+    let log = police.get("/audit?action=oidc.revoke");
+    assert_eq!(log.status, 200);
+    for route in [
+        "/oidc/logout",
+        "/cong-dan/phien/ket-thuc",
+        "/cong-dan/phien/ket-thuc-khac",
+        "/cong-dan/dang-xuat",
+    ] {
+        assert!(log.body.contains(route), "{route} in {}", log.body);
+    }
+    assert!(log.body.contains("grants issued under it revoked"));
+    for t in [&tokens_a, &tokens_b] {
+        assert!(!log.body.contains(t.access_token().secret().as_str()));
+        assert!(!log
+            .body
+            .contains(t.refresh_token().unwrap().secret().as_str()));
     }
 }
 
