@@ -67,7 +67,7 @@ mod postgres_citizens;
 #[cfg(feature = "postgres")]
 mod postgres_dossiers;
 #[cfg(feature = "postgres")]
-mod postgres_lookups;
+pub mod postgres_lookups;
 pub mod sqlite;
 mod sqlite_citizens;
 mod sqlite_dossiers;
@@ -87,6 +87,9 @@ pub enum StoreError {
     Database(String),
     #[error("cannot open the store: {0}")]
     Open(String),
+    /// The database did not answer in time; the request may be tried again.
+    #[error("the database did not answer: {0}")]
+    Unavailable(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -236,6 +236,14 @@ fn valid_schema_name(s: &str) -> bool {
 impl PgStore {
     /// Connects and migrates. `schema`, when given, isolates this store in its own schema
     /// (created if missing): the contract tests use one per test.
+    /// Sets how long a server lookup by personal ID may wait for PostgreSQL's answer before it
+    /// fails with [`StoreError::Unavailable`] (default
+    /// [`LOOKUP_TIMEOUT`](crate::postgres_lookups::LOOKUP_TIMEOUT)).
+    pub fn with_lookup_timeout(mut self, timeout: Duration) -> Self {
+        self.lookups = Arc::new(self.lookups.with_timeout(timeout));
+        self
+    }
+
     pub fn connect(url: &str, schema: Option<&str>) -> Result<Self> {
         if let Some(s) = schema {
             if !valid_schema_name(s) {
@@ -259,7 +267,12 @@ impl PgStore {
             size: (cores * 3).clamp(4, 32),
             audit: Mutex::new(None),
             // Concurrent lookups share a connection (pipelined), so one per core is enough.
-            lookups: Arc::new(PgLookups::new(url, schema, cores.clamp(2, 16))?),
+            lookups: Arc::new(PgLookups::new(
+                url,
+                schema,
+                cores.clamp(2, 16),
+                crate::postgres_lookups::LOOKUP_TIMEOUT,
+            )?),
         };
         let mut first = store.new_conn()?;
         store.migrate(&mut first.client)?;

@@ -26,12 +26,20 @@ use crate::{AsyncPersonReader, RawPerson, Result, StoreError, StoreFuture};
 /// How long opening a lookup connection may take, unless the URL says (`connect_timeout`).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a lookup may wait for its answer by default. A connection that stays silent this
+/// long (a server or network that hangs without closing, a table locked by someone) is given
+/// up: the lookups queued on it fail with [`StoreError::Unavailable`] instead of waiting for
+/// ever, and the next lookup on its slot opens another.
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// The lookup connections of one [`crate::postgres::PgStore`]. Opens nothing until asked.
 pub(crate) struct PgLookups {
     config: Config,
     schema: Option<String>,
     slots: Box<[Slot]>,
     next: AtomicUsize,
+    /// [`LOOKUP_TIMEOUT`] unless the store was given another.
+    timeout: Duration,
 }
 
 struct Slot {
@@ -45,8 +53,32 @@ struct Slot {
 struct Openings {
     /// Connections opened on this slot so far.
     opened: u64,
-    /// The last opening that failed: when it gave up, and why.
-    failed: Option<(Instant, String)>,
+    /// The last opening that failed: when it gave up, and why (the error for the lookups
+    /// that waited for it).
+    failed: Option<(Instant, Failure)>,
+}
+
+/// Why an opening failed: the server refused or broke it, or it did not finish in time.
+#[derive(Clone)]
+enum Failure {
+    Refused(String),
+    Silent(String),
+}
+
+impl Failure {
+    fn of(e: &StoreError) -> Failure {
+        match e {
+            StoreError::Unavailable(m) => Failure::Silent(m.clone()),
+            other => Failure::Refused(other.to_string()),
+        }
+    }
+
+    fn error(&self) -> StoreError {
+        match self {
+            Failure::Refused(m) => StoreError::Open(m.clone()),
+            Failure::Silent(m) => StoreError::Unavailable(m.clone()),
+        }
+    }
 }
 
 struct LookupConn {
@@ -66,7 +98,12 @@ pub(crate) fn application_name(schema: Option<&str>) -> String {
 impl PgLookups {
     /// Lookups on `connections` clients (at least one) of the database at `url`, in `schema`
     /// when given (already created by the store).
-    pub(crate) fn new(url: &str, schema: Option<&str>, connections: usize) -> Result<PgLookups> {
+    pub(crate) fn new(
+        url: &str,
+        schema: Option<&str>,
+        connections: usize,
+        timeout: Duration,
+    ) -> Result<PgLookups> {
         let mut config: Config = url
             .parse()
             .map_err(|e| StoreError::Open(format!("cannot connect to PostgreSQL: {e}")))?;
@@ -87,7 +124,62 @@ impl PgLookups {
                 })
                 .collect(),
             next: AtomicUsize::new(0),
+            timeout,
         })
+    }
+
+    /// The same lookups with another time limit (none opened yet).
+    pub(crate) fn with_timeout(&self, timeout: Duration) -> PgLookups {
+        PgLookups {
+            config: self.config.clone(),
+            schema: self.schema.clone(),
+            slots: (0..self.slots.len())
+                .map(|_| Slot {
+                    current: Mutex::new(None),
+                    opening: tokio::sync::Mutex::new(Openings::default()),
+                })
+                .collect(),
+            next: AtomicUsize::new(0),
+            timeout,
+        }
+    }
+
+    /// Reads `id` on `conn`, within the time limit; a silent connection is discarded and the
+    /// server asked to cancel what it runs on it (so that its backend ends rather than wait).
+    async fn query(
+        &self,
+        i: usize,
+        conn: &Arc<LookupConn>,
+        id: &PersonalId,
+    ) -> Result<std::result::Result<Option<tokio_postgres::Row>, tokio_postgres::Error>> {
+        match tokio::time::timeout(
+            self.timeout,
+            conn.client.query_opt(&conn.by_id, &[&id.as_str()]),
+        )
+        .await
+        {
+            Ok(answer) => Ok(answer),
+            Err(_) => {
+                tracing::warn!(
+                    "PostgreSQL lookup connection {i} gave no answer within {:?}; opening another",
+                    self.timeout
+                );
+                self.discard(i, conn);
+                let cancel = conn.client.cancel_token();
+                tokio::spawn(async move {
+                    if let Err(e) = cancel.cancel_query(NoTls).await {
+                        tracing::warn!(
+                            "PostgreSQL lookup connection {i}: cancel failed: {}",
+                            reason(&e)
+                        );
+                    }
+                });
+                Err(StoreError::Unavailable(format!(
+                    "PostgreSQL gave no answer to a lookup within {} s",
+                    self.timeout.as_secs_f64()
+                )))
+            }
+        }
     }
 
     /// The open connection of slot `i`, opened first when it is missing or closed.
@@ -104,13 +196,22 @@ impl PgLookups {
         }
         if let Some((at, why)) = &openings.failed {
             if *at > asked {
-                return Err(StoreError::Open(why.clone()));
+                return Err(why.error());
             }
         }
         if openings.opened > 0 {
             tracing::warn!("PostgreSQL lookup connection {i} is closed; opening a new one");
         }
-        match self.open(i).await {
+        // Bounded like a lookup: PostgreSQL may accept the connection and then not answer
+        // (preparing the lookup waits for a lock on the table, say).
+        let opened = match tokio::time::timeout(self.timeout, self.open(i)).await {
+            Ok(opened) => opened,
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "PostgreSQL did not finish opening a lookup connection within {} s",
+                self.timeout.as_secs_f64()
+            ))),
+        };
+        match opened {
             Ok(conn) => {
                 let conn = Arc::new(conn);
                 *lock(&slot.current) = Some(conn.clone());
@@ -120,7 +221,7 @@ impl PgLookups {
             }
             Err(e) => {
                 tracing::warn!("PostgreSQL lookup connection {i} cannot be opened: {e}");
-                openings.failed = Some((Instant::now(), e.to_string()));
+                openings.failed = Some((Instant::now(), Failure::of(&e)));
                 Err(e)
             }
         }
@@ -163,7 +264,7 @@ impl AsyncPersonReader for PgLookups {
         Box::pin(async move {
             let i = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
             let conn = self.conn(i).await?;
-            match conn.client.query_opt(&conn.by_id, &[&id.as_str()]).await {
+            match self.query(i, &conn, id).await? {
                 Ok(row) => row.map(raw_person).transpose(),
                 Err(e) if broken(&conn, &e) => {
                     tracing::warn!(
@@ -172,11 +273,7 @@ impl AsyncPersonReader for PgLookups {
                     );
                     self.discard(i, &conn);
                     let conn = self.conn(i).await?;
-                    conn.client
-                        .query_opt(&conn.by_id, &[&id.as_str()])
-                        .await?
-                        .map(raw_person)
-                        .transpose()
+                    self.query(i, &conn, id).await??.map(raw_person).transpose()
                 }
                 Err(e) => Err(e.into()),
             }
@@ -227,8 +324,15 @@ mod tests {
     #[test]
     fn an_unreachable_server_fails_lookups_with_the_opening_error() {
         // Nothing listens on port 1: every connection is refused at once.
-        let lookups =
-            Arc::new(PgLookups::new("postgres://xaso@127.0.0.1:1/none", Some("s_1"), 2).unwrap());
+        let lookups = Arc::new(
+            PgLookups::new(
+                "postgres://xaso@127.0.0.1:1/none",
+                Some("s_1"),
+                2,
+                LOOKUP_TIMEOUT,
+            )
+            .unwrap(),
+        );
         assert_eq!(
             lookups.config.get_application_name(),
             Some("xaso-lookup s_1")

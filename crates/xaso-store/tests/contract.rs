@@ -3540,6 +3540,68 @@ fn pg_attachment_bytes_are_stored_once() {
 
 #[test]
 #[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
+fn pg_async_lookups_give_up_on_a_silent_connection_and_read_again_after() {
+    let url = std::env::var("XASO_TEST_DATABASE_URL").expect(
+        "XASO_TEST_DATABASE_URL must name a PostgreSQL database for the pg_* contract tests",
+    );
+    let schema = format!("xaso_test_{}", unique());
+    let _cleanup = Cleanup::Schema(url.clone(), schema.clone());
+    let timeout = std::time::Duration::from_millis(600);
+    let s = xaso_store::postgres::PgStore::connect(&url, Some(&schema))
+        .unwrap()
+        .with_lookup_timeout(timeout);
+    load_family(&s);
+    let expected = raw_answers(&s);
+    let reader = s.async_person_reader().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (pid, want) = &expected[0];
+    assert_eq!(&runtime.block_on(reader.get_person_raw(pid)).unwrap(), want);
+    // Someone holds the register locked: PostgreSQL takes the lookup and says nothing.
+    let mut locker = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let mut lock = locker.transaction().unwrap();
+    lock.batch_execute(&format!(
+        "LOCK TABLE {schema}.persons IN ACCESS EXCLUSIVE MODE"
+    ))
+    .unwrap();
+    let started = std::time::Instant::now();
+    // Several at once: they queue on the same connections.
+    let answers = runtime.block_on(async {
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let (reader, pid) = (reader.clone(), pid.clone());
+                tokio::spawn(async move { reader.get_person_raw(&pid).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tasks {
+            answers.push(t.await.unwrap());
+        }
+        answers
+    });
+    let waited = started.elapsed();
+    for a in &answers {
+        assert!(matches!(a, Err(StoreError::Unavailable(_))), "{a:?}");
+    }
+    assert!(waited >= timeout, "{waited:?}");
+    assert!(
+        waited < timeout * 4,
+        "given up together, in time: {waited:?}"
+    );
+    lock.rollback().unwrap();
+    // The lock gone, the next lookups answer as before, on new connections.
+    runtime.block_on(async {
+        for (pid, want) in &expected {
+            assert_eq!(&reader.get_person_raw(pid).await.unwrap(), want, "{pid}");
+        }
+    });
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: XASO_TEST_DATABASE_URL"]
 fn pg_async_lookups_recover_from_killed_connections() {
     let (s, cleanup) = postgres();
     let Cleanup::Schema(url, schema) = &cleanup else {

@@ -92,6 +92,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => ApiError::NotFound(m),
             StoreError::Conflict(m) => ApiError::Conflict(m),
+            e @ StoreError::Unavailable(_) => ApiError::Unavailable(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -100,5 +101,21 @@ impl From<StoreError> for ApiError {
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
         ApiError::Internal(format!("a worker task failed: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_does_not_answer_is_a_503_the_client_may_retry() {
+        let e = ApiError::from(StoreError::Unavailable("no answer within 15 s".into()));
+        assert_eq!(e.into_response().status(), StatusCode::SERVICE_UNAVAILABLE);
+        let e = ApiError::from(StoreError::Database("syntax".into()));
+        assert_eq!(
+            e.into_response().status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }
