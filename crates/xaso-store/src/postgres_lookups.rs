@@ -114,26 +114,24 @@ impl PgLookups {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        Ok(PgLookups {
+        Ok(PgLookups::unopened(
             config,
-            schema: schema.map(str::to_string),
-            slots: (0..connections.max(1))
-                .map(|_| Slot {
-                    current: Mutex::new(None),
-                    opening: tokio::sync::Mutex::new(Openings::default()),
-                })
-                .collect(),
-            next: AtomicUsize::new(0),
+            schema.map(str::to_string),
+            connections.max(1),
             timeout,
-        })
+        ))
     }
 
-    /// The same lookups with another time limit (none opened yet).
-    pub(crate) fn with_timeout(&self, timeout: Duration) -> PgLookups {
+    fn unopened(
+        config: Config,
+        schema: Option<String>,
+        connections: usize,
+        timeout: Duration,
+    ) -> PgLookups {
         PgLookups {
-            config: self.config.clone(),
-            schema: self.schema.clone(),
-            slots: (0..self.slots.len())
+            config,
+            schema,
+            slots: (0..connections)
                 .map(|_| Slot {
                     current: Mutex::new(None),
                     opening: tokio::sync::Mutex::new(Openings::default()),
@@ -142,6 +140,16 @@ impl PgLookups {
             next: AtomicUsize::new(0),
             timeout,
         }
+    }
+
+    /// The same lookups with another time limit (none opened yet).
+    pub(crate) fn with_timeout(&self, timeout: Duration) -> PgLookups {
+        PgLookups::unopened(
+            self.config.clone(),
+            self.schema.clone(),
+            self.slots.len(),
+            timeout,
+        )
     }
 
     /// Reads `id` on `conn`, within the time limit; a silent connection is discarded and the
