@@ -130,12 +130,12 @@ pub struct RawPerson {
 
 impl RawPerson {
     /// The record parsed: what [`RegisterStore::get_person`] gives for the same row.
-    pub fn to_stored(&self) -> Result<StoredPerson> {
+    pub fn into_stored(self) -> Result<StoredPerson> {
         Ok(StoredPerson {
             person: person_from_json(&self.json)?,
             version: self.version,
-            updated_at: self.updated_at.clone(),
-            updated_by: self.updated_by.clone(),
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
         })
     }
 

@@ -262,13 +262,16 @@ fn stored_person(row: &Row<'_>) -> rusqlite::Result<(Vec<u8>, i64, String, Strin
     Ok((json, row.get(1)?, row.get(2)?, row.get(3)?))
 }
 
-fn to_stored(raw: (Vec<u8>, i64, String, String)) -> Result<StoredPerson> {
-    Ok(StoredPerson {
-        person: person_from_json(&raw.0)?,
-        version: raw.1,
-        updated_at: raw.2,
-        updated_by: raw.3,
-    })
+fn to_stored(
+    (json, version, updated_at, updated_by): (Vec<u8>, i64, String, String),
+) -> Result<StoredPerson> {
+    RawPerson {
+        json,
+        version,
+        updated_at,
+        updated_by,
+    }
+    .into_stored()
 }
 
 fn collect_persons(
@@ -534,7 +537,7 @@ pub(crate) fn add_event_in(tx: &Connection, event: &ResidenceEvent, at: &str) ->
 impl RegisterStore for SqliteStore {
     fn get_person(&self, id: &PersonalId) -> Result<Option<StoredPerson>> {
         self.get_person_raw(id)?
-            .map(|raw| to_stored((raw.json, raw.version, raw.updated_at, raw.updated_by)))
+            .map(RawPerson::into_stored)
             .transpose()
     }
 

@@ -223,7 +223,7 @@ pub(crate) async fn find_person(
         Some(reader) => Ok(reader
             .get_person_raw(id)
             .await?
-            .map(|raw| raw.to_stored())
+            .map(RawPerson::into_stored)
             .transpose()?),
         None => {
             let id = id.clone();
