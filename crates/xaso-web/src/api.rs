@@ -213,23 +213,16 @@ pub(crate) async fn find_person_raw(
     }
 }
 
-/// A person by personal ID, parsed: [`find_person_raw`] parsed here where the store has an
-/// asynchronous reader, else the store's own [`xaso_store::RegisterStore::get_person`].
+/// A person by personal ID, parsed: [`find_person_raw`], then what
+/// [`xaso_store::RegisterStore::get_person`] would give for the same row.
 pub(crate) async fn find_person(
     state: &AppState,
     id: &PersonalId,
 ) -> Result<Option<StoredPerson>, ApiError> {
-    match &state.person_reader {
-        Some(reader) => Ok(reader
-            .get_person_raw(id)
-            .await?
-            .map(RawPerson::into_stored)
-            .transpose()?),
-        None => {
-            let id = id.clone();
-            read(state, move |s| s.get_person(&id)).await
-        }
-    }
+    Ok(find_person_raw(state, id)
+        .await?
+        .map(RawPerson::into_stored)
+        .transpose()?)
 }
 
 fn parse_id(raw: &str) -> Result<PersonalId, ApiError> {

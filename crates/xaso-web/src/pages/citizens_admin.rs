@@ -201,8 +201,6 @@ pub async fn act(
                 crate::citizen::session::end_all(&state, &account.personal_id, None, by)
                     .await
                     .or_page(lang)?;
-            }
-            if disable {
                 (
                     "citizen.disable",
                     tr(
